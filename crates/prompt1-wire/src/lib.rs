@@ -277,6 +277,36 @@ impl EndReason {
             _ => Self::Other,
         }
     }
+
+    /// The reason's name as serialized (`prompt_input_exit`, `idle_timeout`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Clear => "clear",
+            Self::Logout => "logout",
+            Self::PromptInputExit => "prompt_input_exit",
+            Self::BypassPermissionsDisabled => "bypass_permissions_disabled",
+            Self::Resume => "resume",
+            Self::IdleTimeout => "idle_timeout",
+            Self::Other => "other",
+        }
+    }
+
+    /// The reason named `name` as serialized, if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Open,
+            Self::Clear,
+            Self::Logout,
+            Self::PromptInputExit,
+            Self::BypassPermissionsDisabled,
+            Self::Resume,
+            Self::IdleTimeout,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
 }
 
 /// Tokens one model used in one session. Each API response is counted once, at its largest usage.

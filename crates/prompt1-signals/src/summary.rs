@@ -1,0 +1,702 @@
+//! Transcript -> session summary: the one function both the hook path and the backfill use.
+//!
+//! [`SessionAccumulator`] is fed the lines of a session's transcript files one at a time and can be
+//! saved between feeds (it is `Serialize`), so `prompt1 collect` reads each file from a saved offset
+//! and still ends with exactly the summary that feeding every line at once gives. It keeps counts,
+//! flags and 64-bit hashes of API ids (to count each response and each tool call once), never text.
+//!
+//! # Definitions (the single source of truth for each signal)
+//!
+//! * **Prompt**: a `user` line of the main transcript whose content is text the person wrote: not a
+//!   tool result, not a meta line, not a compaction summary, not a line the client wrote itself
+//!   (interruptions), not a slash command or its output (`<command-name>`, `<local-command-…>`),
+//!   not hook feedback. Each prompt is assessed by [`crate::clarity::assess`] (follow-ups counted
+//!   apart) and [`crate::files::count_file_refs`], then dropped.
+//! * **Permission mode** of a prompt: the `permissionMode` recorded on the prompt line, else the
+//!   latest `permission-mode` line before it.
+//! * **Tool calls** are counted once per `tool_use` id, by category ([`ToolCategory`]), in the main
+//!   transcript and in sub-agent transcripts. **Sub-agents**: `Agent`/`Task` calls.
+//! * **Test / lint / build runs**: each sub-command of a shell tool call, classified by
+//!   [`crate::commands::classify_command_line`], counted when the call's result arrives and it was
+//!   not denied (a denied command did not run; a failing one did).
+//! * **Tool failures**: tool results marked as errors that are not permission denials.
+//! * **Edit batch**: the edits applied between two prompts of the main transcript; **verified** when
+//!   a test run follows its last edit before the next prompt (or the end of the transcript).
+//! * **Edit decisions**: each edit tool result with a permission decision: `accept` from a person
+//!   (`user_*` source) is *user accepted*; `accept` from anything else (mode, rule, hook, classifier)
+//!   is *auto allowed*; `reject` from a person is *user rejected*; any other `reject` is *auto
+//!   denied*. An edit that ran with no recorded decision (bypass mode) is *auto allowed*; a
+//!   denial with no decision recorded is judged by its denial kind.
+//! * **CLAUDE.md**: an `instructions` attachment listing a `Project` or `Local` file (project level)
+//!   or a `User` file (user level).
+//! * **Compactions**: `system` lines of subtype `compact_boundary`.
+//! * **Start minute / active duration**: from the main transcript's line timestamps; gaps over
+//!   [`IDLE_GAP_MS`] do not count towards the active duration.
+//! * **Interactive**: the first prompt's `entrypoint` is `cli` (the terminal UI); `claude -p` and SDKs
+//!   write other entry points.
+//! * **Tokens**: each assistant response, keyed by (message id, request id), counted once with its
+//!   largest usage, per model family ([`prompt1_wire::ModelId`]), main and sub-agent files alike.
+//!   Lines of the `<synthetic>` model (client-side errors) carry no usage and are skipped.
+
+use crate::clarity::{self, PromptAssessment};
+use crate::commands::{classify_command_line, CommandRuns};
+use crate::files::count_file_refs;
+use crate::transcript::{parse_line, parse_timestamp_ms, Block, Content, Line, LineError, Usage};
+use prompt1_wire::{
+    ClientVersion, EditDecisions, EndReason, ModelId, ModelTokens, PermissionMode, PermissionModeCounts,
+    SessionKey, SessionSummary, ToolCounts, SCHEMA_V1,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Gaps between consecutive lines longer than this (30 minutes) are not active time.
+pub const IDLE_GAP_MS: i64 = 30 * 60 * 1000;
+
+/// Which file of a session a line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileRole {
+    /// `<session>.jsonl`: the conversation with the person.
+    Main,
+    /// `<session>/subagents/agent-*.jsonl`: a sub-agent's own conversation.
+    Subagent,
+}
+
+/// What a tool call is, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToolCategory {
+    /// Write, Edit, MultiEdit, NotebookEdit.
+    Edit,
+    /// Read, NotebookRead.
+    Read,
+    /// Grep, Glob, LS, ToolSearch.
+    Search,
+    /// Bash, BashOutput, KillShell, PowerShell.
+    Shell,
+    /// WebFetch, WebSearch.
+    Web,
+    /// Agent, Task.
+    Agent,
+    /// `mcp__*`.
+    Mcp,
+    /// Anything else.
+    Other,
+}
+
+impl ToolCategory {
+    /// Category of a tool by its name (the name itself is never kept).
+    pub fn of(tool_name: &str) -> Self {
+        match tool_name {
+            "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => Self::Edit,
+            "Read" | "NotebookRead" => Self::Read,
+            "Grep" | "Glob" | "LS" | "ToolSearch" => Self::Search,
+            "Bash" | "BashOutput" | "KillShell" | "KillBash" | "PowerShell" | "Monitor" => Self::Shell,
+            "WebFetch" | "WebSearch" => Self::Web,
+            "Agent" | "Task" => Self::Agent,
+            name if name.starts_with("mcp__") => Self::Mcp,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// A tool call waiting for its result.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct PendingCall {
+    category: ToolCategory,
+    test: u32,
+    lint: u32,
+    build: u32,
+}
+
+/// One deduplicated API response's usage.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct UsageRecord {
+    model: ModelId,
+    input: u64,
+    output: u64,
+    cache_creation: u64,
+    cache_read: u64,
+}
+
+impl UsageRecord {
+    fn total(&self) -> u64 {
+        self.input
+            .saturating_add(self.output)
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+    }
+}
+
+/// The edit batch since the last prompt.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct OpenBatch {
+    /// At least one edit was applied since the last prompt.
+    has_edits: bool,
+    /// A test run followed the latest edit.
+    verified: bool,
+}
+
+/// Running state of one session's signals; feed it lines, ask it for a summary at any point.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SessionAccumulator {
+    first_ms: Option<i64>,
+    last_ms: Option<i64>,
+    active_ms: u64,
+    interactive: Option<bool>,
+    prompts: u32,
+    follow_ups: u32,
+    clarity_sum: u32,
+    clarity_scored: u32,
+    file_refs: u32,
+    prompts_with_file_refs: u32,
+    current_mode: Option<PermissionMode>,
+    permission_modes: PermissionModeCounts,
+    tools: ToolCounts,
+    tool_failures: u32,
+    subagents: u32,
+    compactions: u32,
+    test_runs: u32,
+    lint_runs: u32,
+    build_runs: u32,
+    edit_batches: u32,
+    verified_batches: u32,
+    batch: OpenBatch,
+    edits: EditDecisions,
+    claude_md_project: bool,
+    claude_md_user: bool,
+    /// Hashes of tool_use ids already counted.
+    seen_calls: HashSet<u64>,
+    /// Hashes of tool_use ids whose result has been seen.
+    answered_calls: HashSet<u64>,
+    pending: HashMap<u64, PendingCall>,
+    /// (message id, request id) hash -> largest usage seen.
+    usage: HashMap<u64, UsageRecord>,
+    /// Lines that could not be parsed (truncated or corrupt), counted and skipped.
+    malformed_lines: u64,
+}
+
+/// What the summary needs beyond the transcript.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryInputs {
+    /// The keyed session id.
+    pub session_key: SessionKey,
+    /// The revision this summary will carry.
+    pub revision: u32,
+    /// How the session ended ([`EndReason::Open`] while it has not).
+    pub end_reason: EndReason,
+    /// prompt1's version.
+    pub client_version: ClientVersion,
+}
+
+/// 64-bit FNV-1a over the parts, with a separator, so ids can be compared without being kept.
+/// Stable across builds and Rust versions (the state is saved to disk).
+pub fn id_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+impl SessionAccumulator {
+    /// A fresh accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lines skipped because they could not be parsed.
+    pub fn malformed_lines(&self) -> u64 {
+        self.malformed_lines
+    }
+
+    /// Milliseconds since the epoch of the latest line seen, if any.
+    pub fn last_activity_ms(&self) -> Option<i64> {
+        self.last_ms
+    }
+
+    /// Feeds one transcript line (without its newline). Malformed lines are counted and skipped.
+    pub fn feed_line(&mut self, bytes: &[u8], role: FileRole) -> Result<(), LineError> {
+        match parse_line(bytes) {
+            Ok(Some(line)) => {
+                self.feed(&line, role);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                self.malformed_lines += 1;
+                Err(e)
+            }
+        }
+    }
+
+    /// Feeds every complete line of `data`; returns how many bytes were consumed (up to and
+    /// including the last newline), so a partly written last line is left for the next read.
+    pub fn feed_chunk(&mut self, data: &[u8], role: FileRole) -> usize {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', data) {
+            let _ = self.feed_line(&data[start..nl], role);
+            start = nl + 1;
+        }
+        start
+    }
+
+    /// Feeds one parsed line.
+    pub fn feed(&mut self, line: &Line<'_>, role: FileRole) {
+        let kind = line.kind.as_deref().unwrap_or("");
+        if role == FileRole::Main {
+            if let Some(ms) = line.timestamp.as_deref().and_then(parse_timestamp_ms) {
+                self.note_time(ms);
+            }
+        }
+        match kind {
+            "assistant" => self.feed_assistant(line, role),
+            "user" => self.feed_user(line, role),
+            "permission-mode" if role == FileRole::Main => {
+                if let Some(mode) = line.permission_mode.as_deref() {
+                    self.current_mode = Some(PermissionMode::from_client(mode));
+                }
+            }
+            "system" if role == FileRole::Main => {
+                if line.subtype.as_deref() == Some("compact_boundary") {
+                    self.compactions = self.compactions.saturating_add(1);
+                }
+            }
+            "attachment" => self.feed_attachment(line),
+            _ => {}
+        }
+    }
+
+    fn note_time(&mut self, ms: i64) {
+        match self.last_ms {
+            None => {
+                self.first_ms = Some(ms);
+                self.last_ms = Some(ms);
+            }
+            Some(last) => {
+                let gap = ms - last;
+                if gap > 0 {
+                    if gap <= IDLE_GAP_MS {
+                        self.active_ms = self.active_ms.saturating_add(gap as u64);
+                    }
+                    self.last_ms = Some(ms);
+                }
+                if self.first_ms.is_some_and(|first| ms < first) {
+                    self.first_ms = Some(ms);
+                }
+            }
+        }
+    }
+
+    fn feed_attachment(&mut self, line: &Line<'_>) {
+        let Some(att) = &line.attachment else { return };
+        if att.kind.as_deref() != Some("instructions") {
+            return;
+        }
+        for file in att.files.iter().flatten() {
+            match file.kind.as_deref() {
+                Some("Project") | Some("Local") => self.claude_md_project = true,
+                Some("User") => self.claude_md_user = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn feed_assistant(&mut self, line: &Line<'_>, role: FileRole) {
+        let Some(msg) = &line.message else { return };
+        if let (Some(usage), Some(id)) = (&msg.usage, msg.id.as_deref()) {
+            let model_name = msg.model.as_deref().unwrap_or("");
+            if model_name != "<synthetic>" {
+                self.note_usage(id, line.request_id.as_deref().unwrap_or(""), model_name, usage);
+            }
+        }
+        let Some(Content::Blocks(blocks)) = &msg.content else { return };
+        for block in blocks {
+            if block.kind.as_deref() == Some("tool_use") {
+                self.note_tool_use(block, role);
+            }
+        }
+    }
+
+    fn note_usage(&mut self, message_id: &str, request_id: &str, model_name: &str, usage: &Usage) {
+        let record = UsageRecord {
+            model: ModelId::from_api_name(model_name),
+            input: usage.input_tokens,
+            output: usage.output_tokens,
+            cache_creation: usage.cache_creation_input_tokens,
+            cache_read: usage.cache_read_input_tokens,
+        };
+        let key = id_hash(&[message_id, request_id]);
+        match self.usage.get_mut(&key) {
+            Some(existing) if existing.total() >= record.total() => {}
+            Some(existing) => *existing = record,
+            None => {
+                self.usage.insert(key, record);
+            }
+        }
+    }
+
+    fn note_tool_use(&mut self, block: &Block<'_>, _role: FileRole) {
+        let (Some(id), Some(name)) = (block.id.as_deref(), block.name.as_deref()) else { return };
+        let key = id_hash(&[id]);
+        if !self.seen_calls.insert(key) {
+            return;
+        }
+        let category = ToolCategory::of(name);
+        let slot = match category {
+            ToolCategory::Edit => &mut self.tools.edit,
+            ToolCategory::Read => &mut self.tools.read,
+            ToolCategory::Search => &mut self.tools.search,
+            ToolCategory::Shell => &mut self.tools.shell,
+            ToolCategory::Web => &mut self.tools.web,
+            ToolCategory::Agent => &mut self.tools.agent,
+            ToolCategory::Mcp => &mut self.tools.mcp,
+            ToolCategory::Other => &mut self.tools.other,
+        };
+        *slot = slot.saturating_add(1);
+        if category == ToolCategory::Agent {
+            self.subagents = self.subagents.saturating_add(1);
+        }
+        let runs = match (category, block.input.as_ref().and_then(|i| i.command.as_deref())) {
+            (ToolCategory::Shell, Some(command)) => classify_command_line(command),
+            _ => CommandRuns::default(),
+        };
+        if !self.answered_calls.contains(&key) {
+            self.pending
+                .insert(key, PendingCall { category, test: runs.test, lint: runs.lint, build: runs.build });
+        }
+    }
+
+    fn feed_user(&mut self, line: &Line<'_>, role: FileRole) {
+        let Some(msg) = &line.message else { return };
+        match &msg.content {
+            Some(Content::Text(text)) => {
+                if role == FileRole::Main {
+                    self.maybe_prompt(line, text);
+                }
+            }
+            Some(Content::Blocks(blocks)) => {
+                let mut has_result = false;
+                for block in blocks {
+                    if block.kind.as_deref() == Some("tool_result") {
+                        has_result = true;
+                        self.note_tool_result(line, block, role);
+                    }
+                }
+                if !has_result && role == FileRole::Main {
+                    // A prompt written as text blocks (images beside text, pasted content).
+                    let mut text = String::new();
+                    for block in blocks {
+                        if block.kind.as_deref() == Some("text") {
+                            if let Some(t) = &block.text {
+                                if !text.is_empty() {
+                                    text.push('\n');
+                                }
+                                text.push_str(t);
+                            }
+                        }
+                    }
+                    if !text.is_empty() {
+                        self.maybe_prompt(line, &text);
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn maybe_prompt(&mut self, line: &Line<'_>, text: &str) {
+        if !is_person_prompt(line, text) {
+            return;
+        }
+        self.close_batch();
+        self.prompts = self.prompts.saturating_add(1);
+        if self.interactive.is_none() {
+            self.interactive = Some(line.entrypoint.as_deref() == Some("cli"));
+        }
+        let mode = line
+            .permission_mode
+            .as_deref()
+            .map(PermissionMode::from_client)
+            .or(self.current_mode)
+            .unwrap_or(PermissionMode::Default);
+        self.current_mode = Some(mode);
+        self.permission_modes.add(mode);
+        match clarity::assess(text) {
+            PromptAssessment::FollowUp => self.follow_ups = self.follow_ups.saturating_add(1),
+            PromptAssessment::Scored { score, .. } => {
+                self.clarity_scored = self.clarity_scored.saturating_add(1);
+                self.clarity_sum = self.clarity_sum.saturating_add(u32::from(score.min(100)));
+            }
+        }
+        let refs = count_file_refs(text);
+        if refs > 0 {
+            self.file_refs = self.file_refs.saturating_add(refs);
+            self.prompts_with_file_refs = self.prompts_with_file_refs.saturating_add(1);
+        }
+    }
+
+    fn close_batch(&mut self) {
+        if self.batch.has_edits {
+            self.edit_batches = self.edit_batches.saturating_add(1);
+            if self.batch.verified {
+                self.verified_batches = self.verified_batches.saturating_add(1);
+            }
+        }
+        self.batch = OpenBatch::default();
+    }
+
+    fn note_tool_result(&mut self, line: &Line<'_>, block: &Block<'_>, role: FileRole) {
+        let Some(id) = block.tool_use_id.as_deref() else { return };
+        let key = id_hash(&[id]);
+        if !self.answered_calls.insert(key) {
+            return;
+        }
+        let Some(call) = self.pending.remove(&key) else { return };
+        let outcome = ResultOutcome::of(line, block);
+        if outcome == ResultOutcome::Failed {
+            self.tool_failures = self.tool_failures.saturating_add(1);
+        }
+        if call.category == ToolCategory::Edit {
+            match (outcome, edit_decider(line)) {
+                (ResultOutcome::Denied, Decider::Person) => self.edits.user_rejected += 1,
+                (ResultOutcome::Denied, Decider::Automatic) => self.edits.auto_denied += 1,
+                (ResultOutcome::Ran, Decider::Person) => self.edits.user_accepted += 1,
+                (ResultOutcome::Ran, Decider::Automatic) => self.edits.auto_allowed += 1,
+                (ResultOutcome::Failed, Decider::Person) => self.edits.user_accepted += 1,
+                (ResultOutcome::Failed, Decider::Automatic) => {
+                    if line.permission_decision.is_some() {
+                        self.edits.auto_allowed += 1;
+                    }
+                }
+            }
+            if outcome == ResultOutcome::Ran && role == FileRole::Main {
+                self.batch.has_edits = true;
+                self.batch.verified = false;
+            }
+        }
+        if outcome != ResultOutcome::Denied {
+            self.test_runs = self.test_runs.saturating_add(call.test);
+            self.lint_runs = self.lint_runs.saturating_add(call.lint);
+            self.build_runs = self.build_runs.saturating_add(call.build);
+            if call.test > 0 && role == FileRole::Main && self.batch.has_edits {
+                self.batch.verified = true;
+            }
+        }
+    }
+
+    /// The session summary as of the lines fed so far.
+    pub fn summary(&self, inputs: SummaryInputs) -> SessionSummary {
+        let mut batches = self.edit_batches;
+        let mut verified = self.verified_batches;
+        if self.batch.has_edits {
+            batches = batches.saturating_add(1);
+            if self.batch.verified {
+                verified = verified.saturating_add(1);
+            }
+        }
+        let mut per_model: BTreeMap<ModelId, ModelTokens> = BTreeMap::new();
+        for r in self.usage.values() {
+            let row = per_model.entry(r.model).or_insert(ModelTokens {
+                model: r.model,
+                input: 0,
+                output: 0,
+                cache_creation: 0,
+                cache_read: 0,
+            });
+            row.input = row.input.saturating_add(r.input);
+            row.output = row.output.saturating_add(r.output);
+            row.cache_creation = row.cache_creation.saturating_add(r.cache_creation);
+            row.cache_read = row.cache_read.saturating_add(r.cache_read);
+        }
+        let started_minute = self.first_ms.map_or(0, |ms| ms.div_euclid(60_000));
+        SessionSummary {
+            schema: SCHEMA_V1,
+            session_key: inputs.session_key,
+            revision: inputs.revision,
+            is_final: inputs.end_reason != EndReason::Open,
+            end_reason: inputs.end_reason,
+            started_minute,
+            active_s: u32::try_from(self.active_ms / 1000).unwrap_or(u32::MAX),
+            interactive: self.interactive.unwrap_or(false),
+            prompts: self.prompts,
+            follow_ups: self.follow_ups,
+            clarity_sum: self.clarity_sum,
+            clarity_scored: self.clarity_scored,
+            file_refs: self.file_refs,
+            prompts_with_file_refs: self.prompts_with_file_refs,
+            tools: self.tools,
+            tool_failures: self.tool_failures,
+            subagents: self.subagents,
+            compactions: self.compactions,
+            test_runs: self.test_runs,
+            lint_runs: self.lint_runs,
+            build_runs: self.build_runs,
+            edit_batches: batches,
+            verified_batches: verified,
+            edits: self.edits,
+            permission_modes: self.permission_modes,
+            claude_md_project: self.claude_md_project,
+            claude_md_user: self.claude_md_user,
+            tokens: per_model.into_values().collect(),
+            client_version: inputs.client_version,
+        }
+    }
+}
+
+/// How a tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultOutcome {
+    /// It ran (whatever its own exit status, unless marked as an error).
+    Ran,
+    /// It ran, or was attempted, and its result is an error.
+    Failed,
+    /// Permission was refused: it never ran.
+    Denied,
+}
+
+impl ResultOutcome {
+    fn of(line: &Line<'_>, block: &Block<'_>) -> Self {
+        let rejected = line.permission_decision.as_ref().and_then(|d| d.decision.as_deref()) == Some("reject");
+        if rejected || line.tool_denial_kind.is_some() {
+            Self::Denied
+        } else if block.is_error == Some(true) {
+            Self::Failed
+        } else {
+            Self::Ran
+        }
+    }
+}
+
+/// Who made a permission decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decider {
+    Person,
+    Automatic,
+}
+
+fn edit_decider(line: &Line<'_>) -> Decider {
+    match line.permission_decision.as_ref().and_then(|d| d.source.as_deref()) {
+        Some(source) if source.starts_with("user") => Decider::Person,
+        Some(_) => Decider::Automatic,
+        // No decision recorded: a person's rejection still says so in its denial kind.
+        None if line.tool_denial_kind.as_deref() == Some("user-rejected")
+            && line.prompt_source.is_none()
+            && line.entrypoint.as_deref() == Some("cli") =>
+        {
+            Decider::Person
+        }
+        None => Decider::Automatic,
+    }
+}
+
+/// Markers of user-role text that the person did not type as a prompt.
+const NOT_A_PROMPT_PREFIXES: [&str; 10] = [
+    "<command-name>",
+    "<command-message>",
+    "<command-args>",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<local-command-caveat>",
+    "<bash-input>",
+    "<bash-stdout>",
+    "[Request interrupted",
+    "Stop hook feedback",
+];
+
+fn is_person_prompt(line: &Line<'_>, text: &str) -> bool {
+    if line.is_meta == Some(true)
+        || line.is_compact_summary == Some(true)
+        || line.is_visible_in_transcript_only == Some(true)
+        || line.row_source.as_deref() == Some("harness")
+    {
+        return false;
+    }
+    if let Some(kind) = line.origin.as_ref().and_then(|o| o.kind.as_deref()) {
+        if kind != "human" {
+            return false;
+        }
+    }
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() || NOT_A_PROMPT_PREFIXES.iter().any(|p| trimmed.starts_with(p)) {
+        return false;
+    }
+    !trimmed.starts_with("<system-reminder>") && !trimmed.starts_with("Caveat: The messages below")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> SummaryInputs {
+        SummaryInputs {
+            session_key: SessionKey([1; 16]),
+            revision: 1,
+            end_reason: EndReason::Open,
+            client_version: ClientVersion { major: 0, minor: 1, patch: 0 },
+        }
+    }
+
+    fn feed_all(acc: &mut SessionAccumulator, text: &str) {
+        for line in text.lines() {
+            let _ = acc.feed_line(line.as_bytes(), FileRole::Main);
+        }
+    }
+
+    #[test]
+    fn usage_is_counted_once_per_response_at_its_largest() {
+        let mut acc = SessionAccumulator::new();
+        feed_all(
+            &mut acc,
+            r#"{"type":"assistant","requestId":"r1","message":{"id":"m1","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":3,"output_tokens":1,"cache_creation_input_tokens":10,"cache_read_input_tokens":5}}}
+{"type":"assistant","requestId":"r1","message":{"id":"m1","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":3,"output_tokens":61,"cache_creation_input_tokens":10,"cache_read_input_tokens":5}}}
+{"type":"assistant","requestId":"r1","message":{"id":"m1","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":3,"output_tokens":61,"cache_creation_input_tokens":10,"cache_read_input_tokens":5}}}
+{"type":"assistant","requestId":"r2","message":{"id":"m2","model":"<synthetic>","usage":{"input_tokens":0,"output_tokens":0}}}
+{"type":"assistant","requestId":"r3","message":{"id":"m3","model":"claude-haiku-4-5-20251001","usage":{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":3,"cache_read_input_tokens":4}}}
+{"type":"cost-state","modelUsage":{"x":{"inputTokens":999}}}
+{"truncated": "#,
+        );
+        let s = acc.summary(inputs());
+        assert_eq!(s.tokens.len(), 2);
+        let sonnet = s.tokens.iter().find(|t| t.model == ModelId::Sonnet4_5).unwrap();
+        assert_eq!((sonnet.input, sonnet.output, sonnet.cache_creation, sonnet.cache_read), (3, 61, 10, 5));
+        assert_eq!(acc.malformed_lines(), 1);
+    }
+
+    #[test]
+    fn active_time_skips_long_gaps_and_start_is_the_first_minute() {
+        let mut acc = SessionAccumulator::new();
+        feed_all(
+            &mut acc,
+            r#"{"type":"system","timestamp":"2026-11-29T10:00:30.000Z"}
+{"type":"system","timestamp":"2026-11-29T10:05:30.000Z"}
+{"type":"system","timestamp":"2026-11-29T11:05:30.000Z"}
+{"type":"system","timestamp":"2026-11-29T11:06:00.000Z"}"#,
+        );
+        let s = acc.summary(inputs());
+        assert_eq!(s.active_s, 330);
+        assert_eq!(s.started_minute, parse_timestamp_ms("2026-11-29T10:00:00Z").unwrap() / 60_000);
+    }
+
+    #[test]
+    fn feeding_in_chunks_equals_feeding_at_once() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/claude-harness/samples/transcript-interactive-rejection.jsonl"
+        ));
+        let Ok(text) = text else { return };
+        let mut whole = SessionAccumulator::new();
+        assert_eq!(whole.feed_chunk(&text, FileRole::Main), text.len());
+        let mut parts = SessionAccumulator::new();
+        let mut offset = 0;
+        for cut in [10, 1000, 5000, 20_000, text.len()] {
+            let cut = cut.min(text.len()).max(offset);
+            let used = parts.feed_chunk(&text[offset..cut], FileRole::Main);
+            // persist and reload between reads, as `prompt1 collect` does
+            parts = serde_json::from_str(&serde_json::to_string(&parts).unwrap()).unwrap();
+            offset += used;
+        }
+        assert_eq!(whole.summary(inputs()), parts.summary(inputs()));
+    }
+}

@@ -1,0 +1,430 @@
+//! One line of a Claude Code transcript, parsed into just the fields prompt1 reads.
+//!
+//! A transcript line can be megabytes (a tool result carrying a whole file, a Write carrying its
+//! content). The types here name only the small fields the signals need; serde skips everything
+//! else without allocating, and strings are borrowed from the line whenever they contain no escape.
+//! Nothing parsed here outlives the line: the caller turns it into counts at once.
+
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The fields of one transcript line that any signal needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct Line<'a> {
+    /// `user`, `assistant`, `system`, `attachment`, `permission-mode`, `cost-state`...
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    /// RFC 3339 time the client wrote the line.
+    #[serde(borrow, default)]
+    pub timestamp: Option<Cow<'a, str>>,
+    /// The API message (user or assistant).
+    #[serde(borrow, default)]
+    pub message: Option<Message<'a>>,
+    /// The API request id of an assistant line.
+    #[serde(rename = "requestId", borrow, default)]
+    pub request_id: Option<Cow<'a, str>>,
+    /// Permission mode on user prompt lines and `permission-mode` lines.
+    #[serde(rename = "permissionMode", borrow, default)]
+    pub permission_mode: Option<Cow<'a, str>>,
+    /// The permission decision recorded with a tool result.
+    #[serde(rename = "permissionDecision", borrow, default)]
+    pub permission_decision: Option<PermissionDecision<'a>>,
+    /// Why a tool call was denied (`user-rejected`, `permission-rule`, ...).
+    #[serde(rename = "toolDenialKind", borrow, default)]
+    pub tool_denial_kind: Option<Cow<'a, str>>,
+    /// Who started the turn (`{"kind": "human"}` for a person).
+    #[serde(borrow, default)]
+    pub origin: Option<Origin<'a>>,
+    /// `typed` for a prompt typed in the terminal, `sdk` for `claude -p`.
+    #[serde(rename = "promptSource", borrow, default)]
+    pub prompt_source: Option<Cow<'a, str>>,
+    /// `harness` on lines the client wrote itself (interruptions); `local` on typed prompts.
+    #[serde(rename = "rowSource", borrow, default)]
+    pub row_source: Option<Cow<'a, str>>,
+    /// Meta lines (caveats, expanded commands) are not the person's words.
+    #[serde(rename = "isMeta", default)]
+    pub is_meta: Option<bool>,
+    /// The summary a compaction writes as a user message.
+    #[serde(rename = "isCompactSummary", default)]
+    pub is_compact_summary: Option<bool>,
+    /// Only visible in the transcript UI, never sent to the model.
+    #[serde(rename = "isVisibleInTranscriptOnly", default)]
+    pub is_visible_in_transcript_only: Option<bool>,
+    /// `cli` for the interactive client, `sdk-cli` and others for scripted runs.
+    #[serde(borrow, default)]
+    pub entrypoint: Option<Cow<'a, str>>,
+    /// Subtype of `system` lines (`compact_boundary`, ...).
+    #[serde(borrow, default)]
+    pub subtype: Option<Cow<'a, str>>,
+    /// Attachment lines (`instructions` lists the CLAUDE.md files loaded).
+    #[serde(borrow, default)]
+    pub attachment: Option<Attachment<'a>>,
+}
+
+/// `origin` of a user line.
+#[derive(Debug, Default, Deserialize)]
+pub struct Origin<'a> {
+    /// `human`, `hook`, `task-notification`...
+    #[serde(borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+}
+
+/// A tool call's permission decision.
+#[derive(Debug, Default, Deserialize)]
+pub struct PermissionDecision<'a> {
+    /// `accept` or `reject`.
+    #[serde(borrow, default)]
+    pub decision: Option<Cow<'a, str>>,
+    /// `user_temporary`, `user_permanent`, `config`, `hook`, `classifier`...
+    #[serde(borrow, default)]
+    pub source: Option<Cow<'a, str>>,
+}
+
+/// An attachment line's payload; only its type and the instruction files' types are read.
+#[derive(Debug, Default, Deserialize)]
+pub struct Attachment<'a> {
+    /// `instructions`, `environment`, ...
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    /// For `instructions`: one entry per file loaded (its path and contents are skipped).
+    #[serde(borrow, default)]
+    pub files: Option<Vec<InstructionFile<'a>>>,
+}
+
+/// One instruction file: only its memory type (`Project`, `User`, `Local`, `Managed`).
+#[derive(Debug, Default, Deserialize)]
+pub struct InstructionFile<'a> {
+    /// The memory type.
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+}
+
+/// An API message.
+#[derive(Debug, Default, Deserialize)]
+pub struct Message<'a> {
+    /// `msg_...` for assistant messages.
+    #[serde(borrow, default)]
+    pub id: Option<Cow<'a, str>>,
+    /// The model that answered.
+    #[serde(borrow, default)]
+    pub model: Option<Cow<'a, str>>,
+    /// Token usage of an assistant message.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// The content: a plain string or a list of blocks.
+    #[serde(borrow, default)]
+    pub content: Option<Content<'a>>,
+}
+
+/// Token usage as the API reports it (missing fields are zero).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct Usage {
+    /// Uncached input tokens.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub input_tokens: u64,
+    /// Output tokens.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub output_tokens: u64,
+    /// Tokens written to the cache.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub cache_creation_input_tokens: u64,
+    /// Tokens read from the cache.
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub cache_read_input_tokens: u64,
+}
+
+impl Usage {
+    /// Sum of the four counts, used to pick the largest of repeated usages.
+    pub fn total(&self) -> u64 {
+        self.input_tokens
+            .saturating_add(self.output_tokens)
+            .saturating_add(self.cache_creation_input_tokens)
+            .saturating_add(self.cache_read_input_tokens)
+    }
+}
+
+/// Reads a count that may be absent, `null` or a non-negative integer; anything else is zero.
+fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a token count")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+            Ok(u64::try_from(v).unwrap_or(0))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+            Ok(if v.is_finite() && v >= 0.0 { v as u64 } else { 0 })
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+            Ok(0)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<u64, E> {
+            Ok(0)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Message content: the text of a plain prompt, or blocks.
+#[derive(Debug)]
+pub enum Content<'a> {
+    /// A plain string (how a typed prompt is usually written).
+    Text(Cow<'a, str>),
+    /// A list of blocks.
+    Blocks(Vec<Block<'a>>),
+}
+
+/// One content block; only the fields prompt1 reads.
+#[derive(Debug, Default, Deserialize)]
+pub struct Block<'a> {
+    /// `text`, `tool_use`, `tool_result`, `thinking`, `image`...
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    /// The text of a `text` block.
+    #[serde(borrow, default)]
+    pub text: Option<Cow<'a, str>>,
+    /// The id of a `tool_use` block.
+    #[serde(borrow, default)]
+    pub id: Option<Cow<'a, str>>,
+    /// The tool name of a `tool_use` block.
+    #[serde(borrow, default)]
+    pub name: Option<Cow<'a, str>>,
+    /// The input of a `tool_use` block; only a shell command is read.
+    #[serde(borrow, default)]
+    pub input: Option<ToolInput<'a>>,
+    /// The call a `tool_result` block answers.
+    #[serde(borrow, default)]
+    pub tool_use_id: Option<Cow<'a, str>>,
+    /// Whether a `tool_result` is an error.
+    #[serde(default)]
+    pub is_error: Option<bool>,
+}
+
+/// A tool's input; only `command` (shell tools) is read, every other field is skipped.
+#[derive(Debug, Default)]
+pub struct ToolInput<'a> {
+    /// The command line of a shell tool call.
+    pub command: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ToolInput<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ToolInput<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a tool input")
+            }
+            fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<ToolInput<'a>, M::Error> {
+                let mut out = ToolInput::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "command" && out.command.is_none() {
+                        out.command = map.next_value::<Option<CowStr<'a>>>()?.map(|c| c.0);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<ToolInput<'a>, S::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ToolInput::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<ToolInput<'a>, E> {
+                Ok(ToolInput::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ToolInput<'a>, E> {
+                Ok(ToolInput::default())
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A borrowed-when-possible string that tolerates a non-string value (read as absent).
+struct CowStr<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Cow::<'a, str>::deserialize(d).map(CowStr)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Content<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a list of content blocks")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Content<'a>, E> {
+                Ok(Content::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Content<'a>, E> {
+                Ok(Content::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Content<'a>, E> {
+                Ok(Content::Text(Cow::Owned(v)))
+            }
+            fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Content<'a>, S::Error> {
+                let mut blocks = Vec::new();
+                while let Some(b) = seq.next_element::<Block<'a>>()? {
+                    blocks.push(b);
+                }
+                Ok(Content::Blocks(blocks))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Content<'a>, E> {
+                Ok(Content::Blocks(Vec::new()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Why a line could not be read. Deliberately carries no text: a parser's message quotes its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// Not valid JSON, or not an object of the expected shape (a truncated write, a corrupt file).
+    #[error("malformed transcript line")]
+    Malformed,
+}
+
+/// Parses one line (without its newline). Blank lines are `Ok(None)`.
+pub fn parse_line(bytes: &[u8]) -> Result<Option<Line<'_>>, LineError> {
+    let trimmed = trim_ascii(bytes);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Line<'_>>(trimmed).map(Some).map_err(|_| LineError::Malformed)
+}
+
+fn trim_ascii(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+/// Parses an RFC 3339 UTC timestamp as the client writes it (`2026-11-29T00:00:52.425Z`, also with
+/// an offset or without fraction) into milliseconds since the Unix epoch.
+pub fn parse_timestamp_ms(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || (b[10] != b'T' && b[10] != b' ') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0i64;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let mut scale = 100;
+        while let Some(c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            millis += i64::from(c - b'0') * scale;
+            scale /= 10;
+            i += 1;
+        }
+    }
+    let offset_s = match b.get(i) {
+        Some(b'Z') | Some(b'z') | None => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let h = num(i + 1..i + 3)?;
+            let m = num(i + 4..i + 6)?;
+            let s = h * 3600 + m * 60;
+            if *sign == b'+' {
+                s
+            } else {
+                -s
+            }
+        }
+        Some(_) => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset_s) * 1000 + millis)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_parse_to_epoch_millis() {
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_timestamp_ms("2026-11-29T00:00:52.425Z"), Some(1_795_910_452_425));
+        assert_eq!(parse_timestamp_ms("2026-11-29T01:00:52.425+01:00"), Some(1_795_910_452_425));
+        assert_eq!(parse_timestamp_ms("2026-13-29T00:00:52Z"), None);
+        assert_eq!(parse_timestamp_ms("yesterday"), None);
+        assert_eq!(parse_timestamp_ms("2026-11-29T00:00:5"), None);
+    }
+
+    #[test]
+    fn reads_only_the_needed_fields_and_skips_the_rest() {
+        let line = br#"{"type":"assistant","requestId":"req_1","message":{"id":"msg_1","model":"claude-sonnet-4-5-20250929","content":[{"type":"tool_use","id":"toolu_1","name":"Bash","input":{"command":"cargo test","description":"x","nested":{"a":[1,2,3]}}}],"usage":{"input_tokens":3,"output_tokens":null,"cache_read_input_tokens":7,"extra":{"x":1}}},"big":"\u0041 lots of text"}"#;
+        let l = parse_line(line).unwrap().unwrap();
+        assert_eq!(l.kind.as_deref(), Some("assistant"));
+        let m = l.message.unwrap();
+        let u = m.usage.unwrap();
+        assert_eq!((u.input_tokens, u.output_tokens, u.cache_read_input_tokens), (3, 0, 7));
+        match m.content.unwrap() {
+            Content::Blocks(b) => {
+                assert_eq!(b[0].input.as_ref().unwrap().command.as_deref(), Some("cargo test"))
+            }
+            Content::Text(_) => panic!("blocks expected"),
+        }
+    }
+
+    #[test]
+    fn malformed_and_blank_lines() {
+        assert_eq!(parse_line(b"   ").unwrap().is_none(), true);
+        assert_eq!(parse_line(b"{\"type\":\"user\",").unwrap_err(), LineError::Malformed);
+        assert_eq!(parse_line(b"[1,2]").unwrap_err(), LineError::Malformed);
+        let l = parse_line(br#"{"type":"user","message":{"content":"plain \"quoted\" text"}}"#).unwrap().unwrap();
+        match l.message.unwrap().content.unwrap() {
+            Content::Text(t) => assert_eq!(t, "plain \"quoted\" text"),
+            Content::Blocks(_) => panic!("text expected"),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! `prompt1 collect`: turns a session's transcript into its summary, outside the client's path.
+//!
+//! The hook starts it detached. It takes the session's lock (so concurrent runs queue instead of
+//! racing), reloads the saved [`SessionAccumulator`] and per-file offsets, feeds only the lines
+//! written since, and writes a new summary revision when anything changed. Running it twice, or at
+//! the same time, changes nothing: offsets only move past lines already counted, and a summary equal
+//! to the last one is not written again.
+//!
+//! A session that never got a SessionEnd (the client was killed, the terminal closed) is finalized by
+//! the sweep that every SessionStart triggers, once it has been idle for [`IDLE_FINALIZE_SECS`].
+
+use crate::errlog::{self, ErrorKind};
+use crate::paths::DataDir;
+use crate::store::{self, ensure_private_dir, write_atomic};
+use crate::transcripts::{feed_file_from, find_session_files, TranscriptFile};
+use prompt1_signals::summary::{SessionAccumulator, SummaryInputs};
+use prompt1_wire::{ClientVersion, EndReason, SessionKey, SessionSummary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A session idle this long (no new transcript line) without a SessionEnd is finalized: 4 hours.
+pub const IDLE_FINALIZE_SECS: i64 = 4 * 3600;
+
+/// How long a collector waits for another one holding the same session's lock.
+pub const LOCK_WAIT: Duration = Duration::from_secs(60);
+
+const STATE_VERSION: u32 = 1;
+
+/// Everything saved between two collections of one session. Numbers, flags, hashes and the
+/// client's random session id (needed to find the transcript again); never a path or any text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionState {
+    version: u32,
+    /// The client's session id (a random UUID).
+    pub session_id: String,
+    /// [`EndReason::Open`] until the session ends.
+    pub end_reason: EndReason,
+    /// Revision of the last summary written (0: none yet).
+    pub revision: u32,
+    /// Saved read offset per transcript file key.
+    offsets: BTreeMap<String, u64>,
+    /// The running signals.
+    acc: SessionAccumulator,
+    /// The last summary written.
+    pub last_summary: Option<SessionSummary>,
+    /// When this state was last saved (seconds since the epoch).
+    pub saved_at: i64,
+}
+
+impl SessionState {
+    fn new(session_id: &str) -> Self {
+        Self {
+            version: STATE_VERSION,
+            session_id: session_id.to_owned(),
+            end_reason: EndReason::Open,
+            revision: 0,
+            offsets: BTreeMap::new(),
+            acc: SessionAccumulator::new(),
+            last_summary: None,
+            saved_at: 0,
+        }
+    }
+
+    /// Seconds since the epoch of the session's last activity.
+    pub fn last_activity_secs(&self) -> i64 {
+        self.acc.last_activity_ms().map_or(self.saved_at, |ms| ms.div_euclid(1000))
+    }
+}
+
+/// prompt1's own version, as the wire carries it.
+pub fn client_version() -> ClientVersion {
+    let num = |s: &str| s.parse::<u16>().unwrap_or(0);
+    ClientVersion {
+        major: num(env!("CARGO_PKG_VERSION_MAJOR")),
+        minor: num(env!("CARGO_PKG_VERSION_MINOR")),
+        patch: num(env!("CARGO_PKG_VERSION_PATCH")),
+    }
+}
+
+/// What one collection did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collected {
+    /// A new summary revision was written.
+    NewRevision(u32),
+    /// Nothing changed.
+    Unchanged,
+    /// No transcript and no saved state: nothing to do.
+    NoTranscript,
+}
+
+/// An exclusive lock on a file, released when dropped.
+pub struct FileLock(File);
+
+impl FileLock {
+    /// Takes the lock on `path`, waiting up to `wait`.
+    pub fn acquire(path: &Path, wait: Duration) -> io::Result<Self> {
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self(file)),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "lock busy"))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Collects one session. `end` records a SessionEnd (or the idle finalization).
+pub fn collect_session(data: &DataDir, session_id: &str, end: Option<EndReason>) -> io::Result<Collected> {
+    collect_session_with(data, session_id, end, find_session_files)
+}
+
+/// [`collect_session`] with an explicit way of finding the transcript files (tests, `import`).
+pub fn collect_session_with(
+    data: &DataDir,
+    session_id: &str,
+    end: Option<EndReason>,
+    find: impl Fn(&str) -> Vec<TranscriptFile>,
+) -> io::Result<Collected> {
+    if !store::valid_session_id(session_id) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad session id"));
+    }
+    for dir in [data.root().to_path_buf(), data.sessions(), data.summaries(), data.outbox(), data.locks()] {
+        ensure_private_dir(&dir)?;
+    }
+    let key = store::session_key(&store::install_key(&data.install_key())?, session_id);
+    let hex = key.to_hex();
+    let _lock = FileLock::acquire(&data.locks().join(format!("{hex}.lock")), LOCK_WAIT).inspect_err(|_| {
+        errlog::record(&data.error_log(), ErrorKind::LockTimeout);
+    })?;
+    let state_path = data.sessions().join(format!("{hex}.json"));
+    let mut state = match std::fs::read(&state_path) {
+        Ok(bytes) => match serde_json::from_slice::<SessionState>(&bytes) {
+            Ok(s) if s.version == STATE_VERSION && s.session_id == session_id => s,
+            _ => {
+                errlog::record(&data.error_log(), ErrorKind::StateCorrupt);
+                recount_from_scratch(session_id, &std::fs::read(&state_path).ok())
+            }
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => SessionState::new(session_id),
+        Err(e) => return Err(e),
+    };
+
+    let files = find(session_id);
+    if files.is_empty() {
+        // At SessionStart the transcript does not exist yet; later it is an error worth showing.
+        if state.last_summary.is_some() || end.is_some() {
+            errlog::record(&data.error_log(), ErrorKind::TranscriptMissing);
+        }
+        if state.last_summary.is_none() {
+            return Ok(Collected::NoTranscript);
+        }
+    }
+    // A file shorter than its saved offset was rewritten: count everything again.
+    let shrunk = files.iter().any(|f| {
+        let len = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
+        state.offsets.get(&f.key).is_some_and(|off| *off > len)
+    });
+    if shrunk {
+        state.acc = SessionAccumulator::new();
+        state.offsets.clear();
+    }
+    let mut new_lines = false;
+    for file in &files {
+        let offset = state.offsets.get(&file.key).copied().unwrap_or(0);
+        match feed_file_from(&mut state.acc, &file.path, offset, file.role) {
+            Ok(next) => {
+                new_lines |= next != offset;
+                state.offsets.insert(file.key.clone(), next);
+            }
+            Err(_) => errlog::record(&data.error_log(), ErrorKind::TranscriptUnreadable),
+        }
+    }
+    match end {
+        Some(reason) => state.end_reason = reason,
+        // The session went on after it was finalized (resumed): it is open again.
+        None if new_lines && state.end_reason != EndReason::Open => state.end_reason = EndReason::Open,
+        None => {}
+    }
+    let outcome = write_summary_if_changed(data, key, &mut state)?;
+    state.saved_at = crate::timefmt::now_secs();
+    write_atomic(&state_path, &serde_json::to_vec(&state).map_err(io::Error::other)?)?;
+    Ok(outcome)
+}
+
+fn recount_from_scratch(session_id: &str, old: &Option<Vec<u8>>) -> SessionState {
+    // Keep the revision counter if it can be read, so the server still sees a higher revision.
+    let revision = old
+        .as_ref()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .and_then(|v| v.get("revision").and_then(serde_json::Value::as_u64))
+        .and_then(|r| u32::try_from(r).ok())
+        .unwrap_or(0);
+    SessionState { revision, ..SessionState::new(session_id) }
+}
+
+fn write_summary_if_changed(
+    data: &DataDir,
+    session_key: SessionKey,
+    state: &mut SessionState,
+) -> io::Result<Collected> {
+    let candidate = state.acc.summary(SummaryInputs {
+        session_key,
+        revision: state.revision.max(1),
+        end_reason: state.end_reason,
+        client_version: client_version(),
+    });
+    let worth_sending = candidate.started_minute > 0 && (candidate.prompts > 0 || !candidate.tokens.is_empty());
+    if !worth_sending {
+        return Ok(Collected::Unchanged);
+    }
+    if let Some(last) = &state.last_summary {
+        let mut same = candidate.clone();
+        same.revision = last.revision;
+        if &same == last {
+            return Ok(Collected::Unchanged);
+        }
+    }
+    let revision = state.revision + 1;
+    let summary = SessionSummary { revision, ..candidate };
+    if summary.validate().is_err() {
+        errlog::record(&data.error_log(), ErrorKind::SummaryInvalid);
+        return Ok(Collected::Unchanged);
+    }
+    let bytes = serde_json::to_vec(&summary).map_err(io::Error::other)?;
+    let name = format!("{}.json", summary.session_key.to_hex());
+    write_atomic(&data.summaries().join(&name), &bytes)?;
+    write_atomic(&data.outbox().join(&name), &bytes)?;
+    state.revision = revision;
+    state.last_summary = Some(summary);
+    Ok(Collected::NewRevision(revision))
+}
+
+/// Finalizes every open session idle for at least `idle_secs`. Returns how many were finalized.
+pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
+    let Ok(entries) = std::fs::read_dir(data.sessions()) else { return 0 };
+    let mut finalized = 0;
+    for entry in entries.flatten() {
+        let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+        let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) else { continue };
+        if state.end_reason == EndReason::Open && now_secs - state.last_activity_secs() >= idle_secs {
+            // Reads any last lines, then closes it.
+            if collect_session(data, &state.session_id, Some(EndReason::IdleTimeout)).is_ok() {
+                finalized += 1;
+            }
+        }
+    }
+    finalized
+}
+
+/// Loads every saved session state (for `status` and `report`).
+pub fn load_states(data: &DataDir) -> Vec<SessionState> {
+    let Ok(entries) = std::fs::read_dir(data.sessions()) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|b| serde_json::from_slice(&b).ok())
+        .collect()
+}

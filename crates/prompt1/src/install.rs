@@ -1,0 +1,256 @@
+//! `prompt1 install` / `prompt1 uninstall`: prompt1's hook entries in Claude Code's settings.json.
+//!
+//! The settings file belongs to the person: it holds their other hooks, permissions, and often
+//! secrets in `env`. So both commands edit it surgically: parse it (refusing to touch a file that is
+//! not valid JSON), add or remove exactly the entries whose command is `<path>/prompt1 hook EVENT`,
+//! keep every other key in its order, write it atomically with its permissions unchanged, and leave a
+//! backup of the previous version beside it (never in prompt1's data folder, which uninstall deletes).
+//! Both are idempotent: running either twice gives the same file as running it once.
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The events prompt1 registers, and whether each is registered `async`.
+///
+/// Stop, SubagentStop and SessionStart run async: the client does not even wait the millisecond the
+/// hook takes. SessionEnd runs synchronously: the client cancels async hooks still running when a
+/// session ends, and this hook only starts the collector, so waiting for it costs ~1 ms at exit.
+/// Nothing depends on a hook completing: the collector reads the transcript, so a cancelled or
+/// reordered hook only delays counting until the next trigger (or the idle sweep).
+pub const EVENTS: [(&str, bool); 4] =
+    [("SessionStart", true), ("Stop", true), ("SubagentStop", true), ("SessionEnd", false)];
+
+/// The hook's timeout in the client, seconds (the hook itself returns in milliseconds).
+pub const HOOK_TIMEOUT_S: u64 = 10;
+
+/// Name of the backup written beside settings.json before each change.
+pub const BACKUP_SUFFIX: &str = "prompt1-backup";
+
+/// Whether a hook command is one of prompt1's: its program's file name is `prompt1` and its first
+/// argument is `hook`.
+pub fn is_prompt1_command(command: &str) -> bool {
+    let mut words = command.split_whitespace().map(|w| w.trim_matches(|c| c == '\'' || c == '"'));
+    let program = words.next().unwrap_or("");
+    Path::new(program).file_name().is_some_and(|n| n == "prompt1") && words.next() == Some("hook")
+}
+
+/// The command line registered for `event`, running the binary at `exe`.
+pub fn hook_command(exe: &Path, event: &str) -> String {
+    let path = exe.to_string_lossy().replace('\'', r"'\''");
+    format!("'{path}' hook {event}")
+}
+
+/// Adds prompt1's hooks to `settings` (replacing older entries of ours). Returns whether it changed.
+pub fn add_hooks(settings: &mut Value, exe: &Path) -> Result<bool> {
+    let before = settings.clone();
+    remove_hooks(settings)?;
+    let root = settings.as_object_mut().context("settings.json is not a JSON object")?;
+    let hooks = root.entry("hooks").or_insert_with(|| Value::Object(Map::new()));
+    let hooks = hooks.as_object_mut().context("`hooks` in settings.json is not an object")?;
+    for (event, is_async) in EVENTS {
+        let mut entry = json!({"type": "command", "command": hook_command(exe, event), "timeout": HOOK_TIMEOUT_S});
+        if is_async {
+            entry["async"] = Value::Bool(true);
+        }
+        let groups = hooks.entry(event).or_insert_with(|| Value::Array(Vec::new()));
+        let groups = groups.as_array_mut().with_context(|| format!("`hooks.{event}` is not a list"))?;
+        groups.push(json!({"hooks": [entry]}));
+    }
+    Ok(*settings != before)
+}
+
+/// Removes every prompt1 hook from `settings`, keeping everything else. Returns whether it changed.
+pub fn remove_hooks(settings: &mut Value) -> Result<bool> {
+    let root = settings.as_object_mut().context("settings.json is not a JSON object")?;
+    let mut changed = false;
+    if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
+        for groups in hooks.values_mut() {
+            let Some(groups) = groups.as_array_mut() else { continue };
+            for group in groups.iter_mut() {
+                let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else { continue };
+                let len = list.len();
+                list.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(is_prompt1_command));
+                changed |= list.len() != len;
+            }
+            let len = groups.len();
+            groups.retain(|g| g.get("hooks").and_then(Value::as_array).is_none_or(|l| !l.is_empty()));
+            changed |= groups.len() != len;
+        }
+        let len = hooks.len();
+        hooks.retain(|_, groups| groups.as_array().is_none_or(|g| !g.is_empty()));
+        changed |= hooks.len() != len;
+        if hooks.is_empty() && changed {
+            root.remove("hooks");
+        }
+    }
+    if let Some(plugins) = root.get_mut("enabledPlugins").and_then(Value::as_object_mut) {
+        let len = plugins.len();
+        plugins.retain(|name, _| !is_prompt1_plugin(name));
+        changed |= plugins.len() != len;
+        if plugins.is_empty() && len > 0 {
+            root.remove("enabledPlugins");
+        }
+    }
+    Ok(changed)
+}
+
+/// `prompt1@<marketplace>`, the plugin route's key in `enabledPlugins`.
+fn is_prompt1_plugin(name: &str) -> bool {
+    name == "prompt1" || name.starts_with("prompt1@")
+}
+
+/// Reads settings.json (an absent or empty file is `{}`); refuses a file that is not a JSON object.
+pub fn read_settings(path: &Path) -> Result<Value> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(json!({})),
+        Ok(bytes) => {
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not valid JSON (line {}, column {}); fix it first, prompt1 will not overwrite it",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            if !value.is_object() {
+                bail!("{} is not a JSON object; prompt1 will not overwrite it", path.display());
+            }
+            Ok(value)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(json!({})),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes settings.json atomically, keeping its permissions, after copying the old file to the
+/// backup beside it (with the same permissions).
+pub fn write_settings(path: &Path, value: &Value) -> Result<()> {
+    let dir = path.parent().context("settings.json has no folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).ok();
+    if mode.is_some() {
+        let backup = backup_path(path);
+        std::fs::copy(path, &backup).with_context(|| format!("cannot write {}", backup.display()))?;
+        if let Some(mode) = mode {
+            std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(mode))?;
+        }
+    }
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    crate::store::write_atomic_mode(path, text.as_bytes(), mode.unwrap_or(0o644))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(mode) = mode {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
+}
+
+/// Where the backup of `settings` goes.
+pub fn backup_path(settings: &Path) -> PathBuf {
+    let mut name = settings.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(BACKUP_SUFFIX);
+    settings.with_file_name(name)
+}
+
+/// Whether prompt1's hooks are registered in `settings` (all four events).
+pub fn hooks_installed(settings: &Value) -> bool {
+    EVENTS.iter().all(|(event, _)| {
+        settings["hooks"][event].as_array().is_some_and(|groups| {
+            groups.iter().any(|g| {
+                g["hooks"].as_array().is_some_and(|l| {
+                    l.iter().any(|h| h["command"].as_str().is_some_and(is_prompt1_command))
+                })
+            })
+        })
+    })
+}
+
+/// The plugin route's data folders (`<config>/plugins/data/prompt1*`).
+pub fn plugin_data_dirs(config_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(config_dir.join("plugins").join("data")) else { return Vec::new() };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name == "prompt1" || name.starts_with("prompt1-") || name.starts_with("prompt1@")
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn foreign() -> Value {
+        json!({
+            "env": {"SECRET_TOKEN": "s3cr3t"},
+            "permissions": {"allow": ["Bash(ls)"]},
+            "hooks": {
+                "Stop": [{"matcher": "", "hooks": [{"type": "command", "command": "/usr/bin/notify-send done"}]}],
+                "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "~/bin/guard"}]}]
+            },
+            "enabledPlugins": {"other@market": true, "prompt1@prompt1": true}
+        })
+    }
+
+    #[test]
+    fn install_is_idempotent_and_keeps_foreign_hooks() {
+        let exe = Path::new("/opt/it's here/prompt1");
+        let mut s = foreign();
+        assert!(add_hooks(&mut s, exe).unwrap());
+        let once = s.clone();
+        assert!(!add_hooks(&mut s, exe).unwrap());
+        assert_eq!(s, once);
+        assert!(hooks_installed(&s));
+        assert_eq!(s["hooks"]["Stop"].as_array().unwrap().len(), 2);
+        assert_eq!(s["hooks"]["Stop"][0]["hooks"][0]["command"], "/usr/bin/notify-send done");
+        assert_eq!(s["hooks"]["SessionEnd"][0]["hooks"][0]["command"], "'/opt/it'\\''s here/prompt1' hook SessionEnd");
+        assert!(s["hooks"]["SessionEnd"][0]["hooks"][0].get("async").is_none());
+        assert_eq!(s["hooks"]["Stop"][1]["hooks"][0]["async"], true);
+        assert_eq!(s["env"]["SECRET_TOKEN"], "s3cr3t");
+    }
+
+    #[test]
+    fn uninstall_removes_exactly_ours() {
+        let mut s = foreign();
+        add_hooks(&mut s, Path::new("/usr/local/bin/prompt1")).unwrap();
+        assert!(remove_hooks(&mut s).unwrap());
+        let mut want = foreign();
+        want["enabledPlugins"].as_object_mut().unwrap().remove("prompt1@prompt1");
+        assert_eq!(s, want);
+        assert!(!remove_hooks(&mut s).unwrap());
+        assert!(!hooks_installed(&s));
+    }
+
+    #[test]
+    fn recognizes_only_our_commands() {
+        assert!(is_prompt1_command("'/home/u/.cargo/bin/prompt1' hook Stop"));
+        assert!(is_prompt1_command("prompt1 hook SessionEnd"));
+        assert!(!is_prompt1_command("/usr/bin/prompt1-other hook Stop"));
+        assert!(!is_prompt1_command("echo prompt1 hook"));
+        assert!(!is_prompt1_command("/bin/prompt1 status"));
+    }
+
+    #[test]
+    fn refuses_to_edit_invalid_settings_and_backs_up_with_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("settings.json");
+        std::fs::write(&p, "{ not json").unwrap();
+        assert!(read_settings(&p).is_err());
+        std::fs::write(&p, r#"{"env":{"K":"v"}}"#).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut v = read_settings(&p).unwrap();
+        add_hooks(&mut v, Path::new("/bin/prompt1")).unwrap();
+        write_settings(&p, &v).unwrap();
+        let backup = backup_path(&p);
+        assert_eq!(std::fs::read_to_string(&backup).unwrap(), r#"{"env":{"K":"v"}}"#);
+        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(hooks_installed(&read_settings(&p).unwrap()));
+    }
+}

@@ -1,0 +1,134 @@
+//! The prompt1 client: Claude Code hooks, local collection, install/uninstall and local reports.
+//!
+//! `prompt1 hook` is on the client's path and is dispatched before anything else is set up (no
+//! argument parser, no allocation beyond reading stdin), so it costs about as much as starting any
+//! process. Every other command is for the person or runs detached from the session.
+
+mod collect;
+mod errlog;
+mod hook;
+mod install;
+mod paths;
+mod report;
+mod store;
+mod timefmt;
+mod transcripts;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use paths::DataDir;
+use prompt1_wire::EndReason;
+use std::io::Read;
+
+#[derive(Parser)]
+#[command(name = "prompt1", version, about = "Coaching signals from your Claude Code sessions, computed on your machine.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run as a Claude Code hook (reads the event on stdin; prints nothing, always exits 0).
+    Hook {
+        /// The hook event (SessionStart, Stop, SubagentStop, SessionEnd).
+        event: Option<String>,
+    },
+    /// Read a session's transcript from where it was left and update its summary.
+    Collect {
+        /// The client's session id.
+        #[arg(long)]
+        session: Option<String>,
+        /// The session ended, for this reason.
+        #[arg(long, value_parser = parse_end_reason)]
+        end: Option<EndReason>,
+        /// Also finalize sessions idle for longer than the idle time.
+        #[arg(long)]
+        sweep: bool,
+    },
+    /// Register prompt1's hooks in Claude Code's settings.json.
+    Install,
+    /// Remove prompt1's hooks and all of its local data.
+    Uninstall,
+    /// Show whether hooks are installed, where data lives, what is pending, and the last errors.
+    Status,
+    /// Your recent sessions and their signals (local, no server needed).
+    Report {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// How many sessions to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print the exact session summaries that would be uploaded, byte for byte.
+    Audit {
+        /// Print them as one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score one prompt (read on stdin) with the clarity rubric.
+    Clarity {
+        /// Print `{"score": N, "parts": {...}}`.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_end_reason(text: &str) -> Result<EndReason, String> {
+    EndReason::from_name(text).ok_or_else(|| "unknown end reason".to_owned())
+}
+
+fn main() {
+    // The hook path: no parser, no setup, exit 0 whatever happens.
+    let mut args = std::env::args_os();
+    if args.nth(1).is_some_and(|a| a == "hook") {
+        let event = args.next().and_then(|e| e.into_string().ok());
+        hook::run(event.as_deref());
+        std::process::exit(0);
+    }
+    let cli = Cli::parse();
+    if let Err(e) = run(cli.command) {
+        eprintln!("prompt1: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn data_dir() -> Result<DataDir> {
+    DataDir::resolve().context("cannot find a data folder: set PROMPT1_HOME or HOME")
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Hook { event } => {
+            hook::run(event.as_deref());
+            Ok(())
+        }
+        Command::Collect { session, end, sweep } => {
+            let data = data_dir()?;
+            if let Some(id) = session {
+                if let Err(e) = collect::collect_session(&data, &id, end) {
+                    errlog::record(&data.error_log(), errlog::ErrorKind::DataDir);
+                    return Err(e).context("collect failed");
+                }
+            }
+            if sweep {
+                collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS);
+            }
+            Ok(())
+        }
+        Command::Install => report::install(),
+        Command::Uninstall => report::uninstall(),
+        Command::Status => report::status(&data_dir()?),
+        Command::Report { json, limit } => report::report(&data_dir()?, json, limit),
+        Command::Audit { json } => report::audit(&data_dir()?, json),
+        Command::Clarity { json } => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(1024 * 1024)
+                .read_to_string(&mut text)
+                .context("stdin is not UTF-8 text")?;
+            report::clarity(&text, json)
+        }
+    }
+}

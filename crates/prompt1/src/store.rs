@@ -1,0 +1,131 @@
+//! Small, crash-safe file primitives for prompt1's local data.
+//!
+//! Everything prompt1 writes goes through [`write_atomic`] (write a temporary file, flush, rename),
+//! so a crash, a full disk or a concurrent reader never sees half a file. Files are created readable
+//! by their owner only: they describe how someone works.
+
+use hmac::{Hmac, Mac};
+use prompt1_wire::SessionKey;
+use sha2::Sha256;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Creates `dir` (and parents) readable by its owner only.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let mut perms = fs::metadata(dir)?.permissions();
+    if perms.mode() & 0o077 != 0 {
+        perms.set_mode(0o700);
+        fs::set_permissions(dir, perms)?;
+    }
+    Ok(())
+}
+
+/// Replaces `path` with `bytes` atomically, mode 0600 (or `mode`).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("no parent folder"))?;
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|_| io::Error::other("no randomness"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        u64::from_le_bytes(random)
+    ));
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// [`write_atomic_mode`] with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+/// Reads the per-install secret, creating it (32 random bytes, 0600) on first use. Two processes
+/// racing to create it agree: the loser of `create_new` reads the winner's file.
+pub fn install_key(path: &Path) -> io::Result<[u8; 32]> {
+    for _ in 0..20 {
+        if let Ok(mut f) = File::open(path) {
+            let mut key = [0u8; 32];
+            match f.read_exact(&mut key) {
+                Ok(()) => return Ok(key),
+                // being written by another process right now
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            }
+            continue;
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|_| io::Error::other("no randomness"))?;
+        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(mut f) => {
+                f.write_all(&key)?;
+                f.sync_data()?;
+                return Ok(key);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("install key unreadable"))
+}
+
+/// The keyed session id: HMAC-SHA-256(install secret, client session id), first 16 bytes.
+pub fn session_key(install_key: &[u8; 32], session_id: &str) -> SessionKey {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(install_key).expect("HMAC takes any key length");
+    mac.update(session_id.as_bytes());
+    let digest = mac.finalize().into_bytes();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    SessionKey(out)
+}
+
+/// A session id as the client writes it: 8 to 64 characters of letters, digits, `-` and `_`.
+/// Anything else is refused before it can reach a file name.
+pub fn valid_session_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_keeps_mode_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn install_key_is_created_once_and_keys_differ_per_install() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("install.key");
+        let k1 = install_key(&p).unwrap();
+        assert_eq!(install_key(&p).unwrap(), k1);
+        let other = tempfile::tempdir().unwrap();
+        let k2 = install_key(&other.path().join("install.key")).unwrap();
+        assert_ne!(session_key(&k1, "abc-session"), session_key(&k2, "abc-session"));
+        assert_eq!(session_key(&k1, "abc-session"), session_key(&k1, "abc-session"));
+    }
+
+    #[test]
+    fn session_ids_are_checked() {
+        assert!(valid_session_id("15160ddf-a5c8-48f6-b561-767c1256652b"));
+        assert!(!valid_session_id("../../etc/passwd"));
+        assert!(!valid_session_id("short"));
+        assert!(!valid_session_id(&"a".repeat(65)));
+    }
+}

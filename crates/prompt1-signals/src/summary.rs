@@ -111,6 +111,9 @@ struct PendingCall {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct UsageRecord {
     model: ModelId,
+    /// UTC day (days since 1970-01-01) of the line that carried this, the largest, usage.
+    #[serde(default)]
+    day: i32,
     input: u64,
     output: u64,
     cache_creation: u64,
@@ -172,6 +175,26 @@ pub struct SessionAccumulator {
     usage: HashMap<u64, UsageRecord>,
     /// Lines that could not be parsed (truncated or corrupt), counted and skipped.
     malformed_lines: u64,
+    /// Only token usage is wanted (`prompt1 tokens`): lines without usage are not even parsed.
+    #[serde(skip)]
+    tokens_only: bool,
+}
+
+/// Token usage of one model on one UTC day, within one session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRow {
+    /// Days since 1970-01-01 (UTC) of the line carrying each response's largest usage.
+    pub day: i32,
+    /// The model family.
+    pub model: ModelId,
+    /// Uncached input tokens.
+    pub input: u64,
+    /// Output tokens.
+    pub output: u64,
+    /// Tokens written to the cache.
+    pub cache_creation: u64,
+    /// Tokens read from the cache.
+    pub cache_read: u64,
 }
 
 /// What the summary needs beyond the transcript.
@@ -206,6 +229,32 @@ impl SessionAccumulator {
         Self::default()
     }
 
+    /// An accumulator that only counts token usage: every other line is skipped unparsed, which
+    /// makes reading large histories several times faster.
+    pub fn tokens_only() -> Self {
+        Self { tokens_only: true, ..Self::default() }
+    }
+
+    /// Token usage per (UTC day, model), each response counted once at its largest usage.
+    pub fn token_rows(&self) -> Vec<TokenRow> {
+        let mut rows: BTreeMap<(i32, ModelId), TokenRow> = BTreeMap::new();
+        for r in self.usage.values() {
+            let row = rows.entry((r.day, r.model)).or_insert(TokenRow {
+                day: r.day,
+                model: r.model,
+                input: 0,
+                output: 0,
+                cache_creation: 0,
+                cache_read: 0,
+            });
+            row.input = row.input.saturating_add(r.input);
+            row.output = row.output.saturating_add(r.output);
+            row.cache_creation = row.cache_creation.saturating_add(r.cache_creation);
+            row.cache_read = row.cache_read.saturating_add(r.cache_read);
+        }
+        rows.into_values().collect()
+    }
+
     /// Lines skipped because they could not be parsed.
     pub fn malformed_lines(&self) -> u64 {
         self.malformed_lines
@@ -231,12 +280,34 @@ impl SessionAccumulator {
         }
     }
 
+    /// Feeds one line read through `reader` (which yields exactly the line's bytes), for lines too
+    /// long to buffer. Malformed lines are counted and skipped.
+    pub fn feed_line_reader<R: std::io::Read>(&mut self, reader: R, role: FileRole) -> Result<(), LineError> {
+        match crate::transcript::parse_line_from_reader(reader) {
+            Ok(line) => {
+                self.feed(&line, role);
+                Ok(())
+            }
+            Err(e) => {
+                self.malformed_lines += 1;
+                Err(e)
+            }
+        }
+    }
+
     /// Feeds every complete line of `data`; returns how many bytes were consumed (up to and
     /// including the last newline), so a partly written last line is left for the next read.
     pub fn feed_chunk(&mut self, data: &[u8], role: FileRole) -> usize {
         let mut start = 0;
+        let usage_finder = memchr::memmem::Finder::new(b"\"usage\"");
         for nl in memchr::memchr_iter(b'\n', data) {
-            let _ = self.feed_line(&data[start..nl], role);
+            let line = &data[start..nl];
+            if !self.tokens_only || usage_finder.find(line).is_some() {
+                let _ = self.feed_line(line, role);
+            } else if !looks_like_whole_object(line) {
+                // Not parsed, but a line that does not even open and close an object is truncated.
+                self.malformed_lines += 1;
+            }
             start = nl + 1;
         }
         start
@@ -245,6 +316,12 @@ impl SessionAccumulator {
     /// Feeds one parsed line.
     pub fn feed(&mut self, line: &Line<'_>, role: FileRole) {
         let kind = line.kind.as_deref().unwrap_or("");
+        if self.tokens_only {
+            if kind == "assistant" {
+                self.feed_assistant(line, role);
+            }
+            return;
+        }
         if role == FileRole::Main {
             if let Some(ms) = line.timestamp.as_deref().and_then(parse_timestamp_ms) {
                 self.note_time(ms);
@@ -308,8 +385,16 @@ impl SessionAccumulator {
         if let (Some(usage), Some(id)) = (&msg.usage, msg.id.as_deref()) {
             let model_name = msg.model.as_deref().unwrap_or("");
             if model_name != "<synthetic>" {
-                self.note_usage(id, line.request_id.as_deref().unwrap_or(""), model_name, usage);
+                let day = line
+                    .timestamp
+                    .as_deref()
+                    .and_then(parse_timestamp_ms)
+                    .map_or(0, |ms| i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0));
+                self.note_usage(id, line.request_id.as_deref().unwrap_or(""), model_name, day, usage);
             }
+        }
+        if self.tokens_only {
+            return;
         }
         let Some(Content::Blocks(blocks)) = &msg.content else { return };
         for block in blocks {
@@ -319,9 +404,10 @@ impl SessionAccumulator {
         }
     }
 
-    fn note_usage(&mut self, message_id: &str, request_id: &str, model_name: &str, usage: &Usage) {
+    fn note_usage(&mut self, message_id: &str, request_id: &str, model_name: &str, day: i32, usage: &Usage) {
         let record = UsageRecord {
             model: ModelId::from_api_name(model_name),
+            day,
             input: usage.input_tokens,
             output: usage.output_tokens,
             cache_creation: usage.cache_creation_input_tokens,
@@ -542,6 +628,16 @@ impl SessionAccumulator {
             tokens: per_model.into_values().collect(),
             client_version: inputs.client_version,
         }
+    }
+}
+
+/// Whether a line (not parsed) at least starts with `{` and ends with `}`; blank lines pass.
+fn looks_like_whole_object(line: &[u8]) -> bool {
+    let first = line.iter().position(|b| !b.is_ascii_whitespace());
+    let last = line.iter().rposition(|b| !b.is_ascii_whitespace());
+    match (first, last) {
+        (Some(f), Some(l)) => line[f] == b'{' && line[l] == b'}',
+        _ => true,
     }
 }
 

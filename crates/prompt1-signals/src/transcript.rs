@@ -306,6 +306,16 @@ pub fn parse_line(bytes: &[u8]) -> Result<Option<Line<'_>>, LineError> {
     serde_json::from_slice::<Line<'_>>(trimmed).map(Some).map_err(|_| LineError::Malformed)
 }
 
+/// Parses one line from a reader that yields exactly that line's bytes, without holding the line
+/// in memory: for lines too long to buffer (a tool result carrying a whole file). Skipped values are
+/// scanned, not stored; the strings kept are the same few small fields as [`parse_line`]'s.
+pub fn parse_line_from_reader<R: std::io::Read>(reader: R) -> Result<Line<'static>, LineError> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let line = Line::<'static>::deserialize(&mut de).map_err(|_| LineError::Malformed)?;
+    de.end().map_err(|_| LineError::Malformed)?;
+    Ok(line)
+}
+
 fn trim_ascii(mut b: &[u8]) -> &[u8] {
     while let [first, rest @ ..] = b {
         if first.is_ascii_whitespace() {
@@ -414,6 +424,16 @@ mod tests {
             }
             Content::Text(_) => panic!("blocks expected"),
         }
+    }
+
+    #[test]
+    fn reader_parse_matches_slice_parse() {
+        let text = br#"{"type":"assistant","requestId":"r","message":{"id":"m","model":"x","usage":{"input_tokens":5},"content":[{"type":"text","text":"big \n text"}]}}"#;
+        let a = parse_line(text).unwrap().unwrap();
+        let b = parse_line_from_reader(&text[..]).unwrap();
+        assert_eq!(a.message.unwrap().usage, b.message.unwrap().usage);
+        assert!(parse_line_from_reader(&b"{\"type\": "[..]).is_err());
+        assert!(parse_line_from_reader(&b"{} {}"[..]).is_err());
     }
 
     #[test]

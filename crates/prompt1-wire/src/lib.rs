@@ -13,6 +13,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod upload;
+
 /// Version 1 of the session summary (frozen: change only by adding a new version).
 pub const SCHEMA_V1: u16 = 1;
 

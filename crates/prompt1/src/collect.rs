@@ -264,6 +264,13 @@ pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
     finalized
 }
 
+/// Loads the saved state of one session, if any.
+pub fn load_state(data: &DataDir, session_id: &str) -> Option<SessionState> {
+    let key = store::session_key(&store::install_key(&data.install_key()).ok()?, session_id);
+    let bytes = std::fs::read(data.sessions().join(format!("{}.json", key.to_hex()))).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Loads every saved session state (for `status` and `report`).
 pub fn load_states(data: &DataDir) -> Vec<SessionState> {
     let Ok(entries) = std::fs::read_dir(data.sessions()) else { return Vec::new() };

@@ -7,18 +7,21 @@
 mod collect;
 mod errlog;
 mod hook;
+mod import;
 mod install;
 mod paths;
+mod pricing;
 mod report;
 mod store;
 mod timefmt;
+mod tokens;
 mod transcripts;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use paths::DataDir;
 use prompt1_wire::EndReason;
-use std::io::Read;
+use std::io::{Read, Write};
 
 #[derive(Parser)]
 #[command(name = "prompt1", version, about = "Coaching signals from your Claude Code sessions, computed on your machine.")]
@@ -66,6 +69,37 @@ enum Command {
         /// Print them as one JSON array.
         #[arg(long)]
         json: bool,
+    },
+    /// Backfill sessions from the transcripts already on this machine (default: the last 30 days).
+    Import {
+        /// First UTC day to include (YYYY-MM-DD): sessions active on or after it.
+        #[arg(long, value_parser = tokens::parse_day)]
+        since: Option<i32>,
+        /// Last UTC day to include (YYYY-MM-DD): sessions started on or before it.
+        #[arg(long, value_parser = tokens::parse_day)]
+        until: Option<i32>,
+        /// Folders to read (Claude config folders or `projects` folders); default: the client's.
+        dirs: Vec<std::path::PathBuf>,
+    },
+    /// Token usage and estimated cost, read straight from Claude Code's transcripts.
+    Tokens {
+        /// Group rows by day, model or session.
+        #[arg(long, value_enum, default_value_t = tokens::GroupBy::Day)]
+        by: tokens::GroupBy,
+        /// First UTC day to include (YYYY-MM-DD).
+        #[arg(long, value_parser = tokens::parse_day)]
+        since: Option<i32>,
+        /// Last UTC day to include (YYYY-MM-DD).
+        #[arg(long, value_parser = tokens::parse_day)]
+        until: Option<i32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// A JSON pricing table overriding the built-in one (dollars per million tokens).
+        #[arg(long)]
+        pricing: Option<std::path::PathBuf>,
+        /// Folders to read (Claude config folders or `projects` folders); default: the client's.
+        dirs: Vec<std::path::PathBuf>,
     },
     /// Score one prompt (read on stdin) with the clarity rubric.
     Clarity {
@@ -122,6 +156,44 @@ fn run(command: Command) -> Result<()> {
         Command::Status => report::status(&data_dir()?),
         Command::Report { json, limit } => report::report(&data_dir()?, json, limit),
         Command::Audit { json } => report::audit(&data_dir()?, json),
+        Command::Import { since, until, dirs } => {
+            let data = data_dir()?;
+            let roots = if dirs.is_empty() { paths::claude_config_dirs() } else { dirs };
+            let now = timefmt::now_secs();
+            let since_secs = since.map_or(now - 30 * 86_400, |d| i64::from(d) * 86_400);
+            let until_secs = until.map(|d| (i64::from(d) + 1) * 86_400 - 1);
+            let r = import::import(&data, &roots, since_secs, until_secs)?;
+            writeln!(
+                std::io::stdout().lock(),
+                "imported {} sessions: {} updated, {} already up to date, {} unreadable",
+                r.sessions,
+                r.updated,
+                r.unchanged,
+                r.failed
+            )?;
+            Ok(())
+        }
+        Command::Tokens { by, since, until, json, pricing, dirs } => {
+            let pricing = match pricing {
+                Some(path) => pricing::Pricing::from_file(&path)?,
+                None => pricing::Pricing::default(),
+            };
+            let roots = if dirs.is_empty() { paths::claude_config_dirs() } else { dirs };
+            let sessions = tokens::discover(&roots);
+            let results = tokens::parallel_map(&sessions, |s| s.bytes, tokens::session_tokens, |_| {});
+            let skipped = results.iter().map(|(_, s)| s).sum();
+            let rows: Vec<(String, Vec<_>)> =
+                sessions.iter().map(|s| s.session_id.clone()).zip(results.into_iter().map(|(r, _)| r)).collect();
+            let report = tokens::build_report(&rows, by, since, until, &pricing, skipped);
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &report)?;
+                writeln!(out)?;
+            } else {
+                tokens::print_table(&report, by, &mut out)?;
+            }
+            Ok(())
+        }
         Command::Clarity { json } => {
             let mut text = String::new();
             std::io::stdin()

@@ -54,7 +54,8 @@ pub fn find_session_files_in(config_dirs: &[PathBuf], session_id: &str) -> Vec<T
     found
 }
 
-fn subagent_key(path: &Path) -> String {
+/// The offset key of a sub-agent file: its stem when it is a plain id, else a hash of it.
+pub fn subagent_key(path: &Path) -> String {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     if !stem.is_empty()
         && stem.len() <= 80
@@ -66,8 +67,15 @@ fn subagent_key(path: &Path) -> String {
     }
 }
 
+/// Lines up to this size are parsed from memory; longer ones are parsed while streaming, so memory
+/// stays bounded by this, not by the longest line (a tool result can carry a whole file).
+pub const MAX_BUFFERED_LINE: usize = 4 << 20;
+
+const READ_CHUNK: usize = 1 << 20;
+
 /// Feeds the complete lines of `path` from byte `offset` on; returns the new offset (just past the
-/// last complete line). A partly written last line is left for the next call.
+/// last complete line). A partly written last line is left for the next call. Memory use is bounded
+/// by [`MAX_BUFFERED_LINE`] plus one read chunk, whatever the file or line size.
 pub fn feed_file_from(
     acc: &mut SessionAccumulator,
     path: &Path,
@@ -75,19 +83,121 @@ pub fn feed_file_from(
     role: FileRole,
 ) -> io::Result<u64> {
     let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(offset))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(256 * 1024);
-    let mut chunk = vec![0u8; 256 * 1024];
-    let mut consumed_total = offset;
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset))?;
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut filled = 0usize;
+    let mut consumed = offset;
     loop {
-        let n = file.read(&mut chunk)?;
+        if filled == buf.len() {
+            if buf.len() < MAX_BUFFERED_LINE {
+                buf.resize((buf.len() * 2).min(MAX_BUFFERED_LINE), 0);
+            } else {
+                // One line fills the whole buffer: parse the rest of it as it streams in.
+                let mut tail = LineTail::new(&buf[..filled], &mut file);
+                let _ = acc.feed_line_reader(&mut tail, role);
+                let complete = tail.drain_to_newline()?;
+                let (line_len, leftover) = (tail.line_len, tail.leftover().to_vec());
+                if !complete {
+                    // The line is still being written: come back to it next time.
+                    return Ok(consumed);
+                }
+                consumed += line_len;
+                buf.truncate(READ_CHUNK.max(leftover.len()));
+                buf[..leftover.len()].copy_from_slice(&leftover);
+                filled = leftover.len();
+                let used = acc.feed_chunk(&buf[..filled], role);
+                buf.copy_within(used..filled, 0);
+                filled -= used;
+                consumed += used as u64;
+                continue;
+            }
+        }
+        let n = file.read(&mut buf[filled..])?;
         if n == 0 {
             break;
         }
-        buf.extend_from_slice(&chunk[..n]);
-        let used = acc.feed_chunk(&buf, role);
-        consumed_total += used as u64;
-        buf.drain(..used);
+        let start = filled;
+        filled += n;
+        // Only look for complete lines when this read brought a newline.
+        if memchr::memchr(b'\n', &buf[start..filled]).is_none() {
+            continue;
+        }
+        let used = acc.feed_chunk(&buf[..filled], role);
+        buf.copy_within(used..filled, 0);
+        filled -= used;
+        consumed += used as u64;
     }
-    Ok(consumed_total)
+    Ok(consumed)
+}
+
+/// A reader over one long line: first the part already buffered, then the file up to the newline.
+struct LineTail<'a> {
+    head: &'a [u8],
+    file: &'a mut File,
+    chunk: Vec<u8>,
+    chunk_pos: usize,
+    chunk_len: usize,
+    hit_newline: bool,
+    eof: bool,
+    /// Bytes of the line so far, its newline included once seen.
+    line_len: u64,
+}
+
+impl<'a> LineTail<'a> {
+    fn new(head: &'a [u8], file: &'a mut File) -> Self {
+        let line_len = head.len() as u64;
+        Self { head, file, chunk: vec![0u8; 256 * 1024], chunk_pos: 0, chunk_len: 0, hit_newline: false, eof: false, line_len }
+    }
+
+    /// Reads and drops the rest of the line; true when its newline was found (false at end of file).
+    fn drain_to_newline(&mut self) -> io::Result<bool> {
+        self.head = &[];
+        let mut sink = [0u8; 64 * 1024];
+        while self.read(&mut sink)? > 0 {}
+        Ok(self.hit_newline)
+    }
+
+    /// Bytes read from the file past the line's newline.
+    fn leftover(&self) -> &[u8] {
+        &self.chunk[self.chunk_pos..self.chunk_len]
+    }
+}
+
+impl Read for LineTail<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if !self.head.is_empty() {
+            let n = self.head.len().min(out.len());
+            out[..n].copy_from_slice(&self.head[..n]);
+            self.head = &self.head[n..];
+            return Ok(n);
+        }
+        if self.hit_newline || self.eof || out.is_empty() {
+            return Ok(0);
+        }
+        if self.chunk_pos == self.chunk_len {
+            let n = self.file.read(&mut self.chunk)?;
+            if n == 0 {
+                self.eof = true;
+                return Ok(0);
+            }
+            self.chunk_pos = 0;
+            self.chunk_len = n;
+        }
+        let avail = &self.chunk[self.chunk_pos..self.chunk_len];
+        let (take, newline) = match memchr::memchr(b'\n', avail) {
+            Some(i) if i <= out.len() => (i, true),
+            _ => (avail.len().min(out.len()), false),
+        };
+        out[..take].copy_from_slice(&avail[..take]);
+        self.chunk_pos += take;
+        self.line_len += take as u64;
+        if newline {
+            self.chunk_pos += 1;
+            self.line_len += 1;
+            self.hit_newline = true;
+        }
+        Ok(take)
+    }
 }

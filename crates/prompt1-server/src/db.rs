@@ -1,0 +1,285 @@
+//! Storage: one schema, two backends (SQLite embedded, PostgreSQL in production).
+//!
+//! Why an enum and a macro rather than sqlx's `Any` driver: each backend keeps its own typed driver
+//! (exact integer, blob and boolean types, real `BEGIN IMMEDIATE` on SQLite, `SET LOCAL ROLE` and
+//! `set_config` on PostgreSQL), while every query is still written once. SQL uses `$N` placeholders,
+//! which both drivers bind by number; [`run!`] expands one query chain once per backend.
+//!
+//! Tenancy is enforced twice. On PostgreSQL every transaction runs as the `prompt1_app` role (owns
+//! nothing, no BYPASSRLS) under row-level security keyed by `app.org_id`, set per transaction. On
+//! both backends the only way to reach tenant tables is an [`OrgTx`], which can only be opened with
+//! an [`OrgScope`]; an `OrgScope` is only made by the authentication code from a verified principal,
+//! and every tenant query binds `tx.org()` itself, so no handler can name another organization.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The role every request's queries run as on PostgreSQL (created by the migrations).
+pub const APP_ROLE: &str = "prompt1_app";
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The driver failed.
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A stored value did not decode as expected.
+    #[error("corrupt stored value in {0}")]
+    Corrupt(&'static str),
+}
+
+/// Result of a storage call.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Which database backs the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// Production.
+    Postgres,
+}
+
+/// A connection pool to one of the backends.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// SQLite file (WAL).
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// An open transaction on either backend.
+#[derive(Debug)]
+pub enum Conn {
+    /// SQLite.
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// Runs one sqlx query chain on whichever backend `$conn` is, binding `$c` to the executor.
+#[macro_export]
+macro_rules! run {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::db::Conn::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// The organization a transaction is confined to. Only the auth code constructs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgScope {
+    org_id: String,
+}
+
+impl OrgScope {
+    /// Made from an org id the caller has proven membership of (or just created). Crate-private: the
+    /// constructors that call it live in `auth` and in the flows that create an organization.
+    pub(crate) fn trusted(org_id: &str) -> Self {
+        Self { org_id: org_id.to_owned() }
+    }
+    /// The org id.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+}
+
+/// A transaction for global tables only (users, auth sessions, device logins, settings). On
+/// PostgreSQL it already runs as the app role with no org set, so tenant tables show nothing.
+#[derive(Debug)]
+pub struct Tx {
+    /// The open transaction.
+    pub conn: Conn,
+}
+
+/// A transaction confined to one organization.
+#[derive(Debug)]
+pub struct OrgTx {
+    /// The open transaction.
+    pub conn: Conn,
+    org: OrgScope,
+}
+
+impl OrgTx {
+    /// The organization every tenant query of this transaction must bind.
+    pub fn org(&self) -> &str {
+        &self.org.org_id
+    }
+    /// Commits.
+    pub async fn commit(self) -> DbResult<()> {
+        commit(self.conn).await
+    }
+}
+
+impl Tx {
+    /// Confines the rest of this transaction to `scope` (global tables stay reachable).
+    pub async fn into_org(self, scope: &OrgScope) -> DbResult<OrgTx> {
+        let mut conn = self.conn;
+        set_org(&mut conn, Some(scope.org_id())).await?;
+        Ok(OrgTx { conn, org: scope.clone() })
+    }
+    /// Commits.
+    pub async fn commit(self) -> DbResult<()> {
+        commit(self.conn).await
+    }
+}
+
+async fn commit(conn: Conn) -> DbResult<()> {
+    match conn {
+        Conn::Sqlite(t) => t.commit().await?,
+        Conn::Pg(t) => t.commit().await?,
+    }
+    Ok(())
+}
+
+async fn set_org(conn: &mut Conn, org: Option<&str>) -> DbResult<()> {
+    if let Conn::Pg(t) = conn {
+        sqlx::query("SELECT set_config('app.org_id', $1, true)")
+            .bind(org.unwrap_or(""))
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub async fn open_sqlite(path: &Path) -> DbResult<Self> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Connects to PostgreSQL at `url` (use `sslmode=verify-full` in production).
+    pub async fn open_postgres(url: &str, max_connections: u32) -> DbResult<Self> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction on global tables. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so a read-then-write never fails on a stale snapshot; PostgreSQL switches to the
+    /// app role for the rest of the transaction.
+    pub async fn begin(&self) -> DbResult<Tx> {
+        let conn = match self {
+            Self::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(p) => {
+                let mut t = p.begin().await?;
+                sqlx::query("SET LOCAL ROLE prompt1_app").execute(&mut *t).await?;
+                sqlx::query("SELECT set_config('app.org_id', '', true)").execute(&mut *t).await?;
+                Conn::Pg(t)
+            }
+        };
+        Ok(Tx { conn })
+    }
+
+    /// Starts a transaction confined to one organization.
+    pub async fn begin_org(&self, scope: &OrgScope) -> DbResult<OrgTx> {
+        self.begin().await?.into_org(scope).await
+    }
+
+    /// A trivial query, for `/readyz`.
+    pub async fn ping(&self) -> DbResult<()> {
+        match self {
+            Self::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await?,
+            Self::Postgres(p) => sqlx::query("SELECT 1").execute(p).await?,
+        };
+        Ok(())
+    }
+
+    /// Closes the pool (graceful shutdown).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(p) => p.close().await,
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Applies every migration not yet applied, each in its own transaction, as the connecting
+    /// (owner) role. On PostgreSQL an advisory lock serializes replicas starting together.
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self {
+            Self::Sqlite(p) => {
+                sqlx::raw_sql(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                )
+                .execute(p)
+                .await?;
+                for (version, sql) in crate::schema::SQLITE {
+                    let mut t = p.begin_with("BEGIN IMMEDIATE").await?;
+                    let done: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                            .bind(version)
+                            .fetch_optional(&mut *t)
+                            .await?;
+                    if done.is_none() {
+                        sqlx::raw_sql(sql).execute(&mut *t).await?;
+                        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                            .bind(version)
+                            .bind(crate::now())
+                            .execute(&mut *t)
+                            .await?;
+                    }
+                    t.commit().await?;
+                }
+            }
+            Self::Postgres(p) => {
+                for (version, sql) in crate::schema::POSTGRES {
+                    let mut t = p.begin().await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock(7146013)").execute(&mut *t).await?;
+                    sqlx::raw_sql(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                    )
+                    .execute(&mut *t)
+                    .await?;
+                    let done: Option<i64> =
+                        sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                            .bind(version)
+                            .fetch_optional(&mut *t)
+                            .await?;
+                    if done.is_none() {
+                        sqlx::raw_sql(sql).execute(&mut *t).await?;
+                        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                            .bind(version)
+                            .bind(crate::now())
+                            .execute(&mut *t)
+                            .await?;
+                    }
+                    t.commit().await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -15,7 +15,7 @@
 
 use crate::db::{OrgScope, Tx};
 use crate::error::ApiError;
-use crate::{now, run, AppState};
+use crate::{exec, now, run, AppState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -444,7 +444,7 @@ pub struct TokenPair {
 pub async fn start_session(state: &AppState, tx: &mut Tx, user_id: &str) -> Result<TokenPair, ApiError> {
     let sid = new_id();
     let t = now();
-    run!(&mut tx.conn, c => sqlx::query(
+    exec!(&mut tx.conn, c => sqlx::query(
         "INSERT INTO auth_sessions (session_id, user_id, created_at) VALUES ($1, $2, $3)",
     )
     .bind(&sid)
@@ -458,7 +458,7 @@ pub async fn start_session(state: &AppState, tx: &mut Tx, user_id: &str) -> Resu
 
 async fn issue_pair(state: &AppState, tx: &mut Tx, user_id: &str, sid: &str) -> Result<TokenPair, ApiError> {
     let refresh = format!("p1r_{}", random_token());
-    run!(&mut tx.conn, c => sqlx::query(
+    exec!(&mut tx.conn, c => sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
     )
     .bind(token_hash(&refresh))
@@ -500,15 +500,14 @@ pub async fn rotate_refresh(state: &AppState, token: &str) -> Result<Refreshed, 
     if revoked_at.is_some() {
         return Ok(Refreshed::Refused);
     }
-    let spent = run!(&mut tx.conn, c => sqlx::query(
+    let spent = exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
     )
     .bind(token_hash(token))
     .bind(now())
     .execute(c)
     .await
-    .map_err(crate::db::DbError::from))?
-    .rows_affected();
+    .map_err(crate::db::DbError::from))?;
     if used_at.is_some() || spent == 0 {
         revoke_session(&mut tx, &sid).await?;
         tx.commit().await?;
@@ -523,7 +522,7 @@ pub async fn rotate_refresh(state: &AppState, token: &str) -> Result<Refreshed, 
 /// Revokes one auth session (its refresh tokens stop working; its access tokens fail the `sid`
 /// check at once).
 pub async fn revoke_session(tx: &mut Tx, sid: &str) -> Result<(), ApiError> {
-    run!(&mut tx.conn, c => sqlx::query(
+    exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE auth_sessions SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL",
     )
     .bind(sid)
@@ -536,7 +535,7 @@ pub async fn revoke_session(tx: &mut Tx, sid: &str) -> Result<(), ApiError> {
 
 /// Revokes every session of a user (password change, removal).
 pub async fn revoke_all_sessions(tx: &mut Tx, user_id: &str) -> Result<(), ApiError> {
-    run!(&mut tx.conn, c => sqlx::query(
+    exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE auth_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
     )
     .bind(user_id)
@@ -583,5 +582,16 @@ mod tests {
         assert!(check_password_rule("12345678").is_ok());
         assert!(check_password_rule(&"é".repeat(128)).is_ok());
         assert!(check_password_rule(&"x".repeat(129)).is_err());
+    }
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if bearer(parts).is_none() {
+            return Ok(None);
+        }
+        <User as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
     }
 }

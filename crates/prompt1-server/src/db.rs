@@ -79,6 +79,23 @@ macro_rules! run {
     };
 }
 
+/// Like [`run!`] for statements: runs `$body` (an `execute` chain) and yields the rows affected.
+#[macro_export]
+macro_rules! exec {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(t) => {
+                let $c = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+            $crate::db::Conn::Pg(t) => {
+                let $c = &mut **t;
+                ($body).map(|r| r.rows_affected())
+            }
+        }
+    };
+}
+
 /// The organization a transaction is confined to. Only the auth code constructs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgScope {
@@ -212,9 +229,9 @@ impl Db {
     /// A trivial query, for `/readyz`.
     pub async fn ping(&self) -> DbResult<()> {
         match self {
-            Self::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await?,
-            Self::Postgres(p) => sqlx::query("SELECT 1").execute(p).await?,
-        };
+            Self::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Self::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+        }
         Ok(())
     }
 

@@ -7,10 +7,10 @@
 //!
 //! # Definitions (the single source of truth for each signal)
 //!
-//! * **Prompt**: a `user` line of the main transcript whose content is text the person wrote: not a
-//!   tool result, not a meta line, not a compaction summary, not a line the client wrote itself
-//!   (interruptions), not a slash command or its output (`<command-name>`, `<local-command-…>`),
-//!   not hook feedback. Each prompt is assessed by [`crate::clarity::assess`] (follow-ups counted
+//! * **Prompt**: a `user` line of the main transcript that carries a `promptSource` (`typed` in the
+//!   terminal, `sdk` for `claude -p`) and whose text the person wrote: not a tool result, not a meta
+//!   line, not a compaction summary, not a line the client wrote itself (interruptions), not a slash
+//!   command or its output (`<command-name>`, `<local-command-…>`), not hook feedback. Each prompt is assessed by [`crate::clarity::assess`] (follow-ups counted
 //!   apart) and [`crate::files::count_file_refs`], then dropped.
 //! * **Permission mode** of a prompt: the `permissionMode` recorded on the prompt line, else the
 //!   latest `permission-mode` line before it.
@@ -22,11 +22,10 @@
 //! * **Tool failures**: tool results marked as errors that are not permission denials.
 //! * **Edit batch**: the edits applied between two prompts of the main transcript; **verified** when
 //!   a test run follows its last edit before the next prompt (or the end of the transcript).
-//! * **Edit decisions**: each edit tool result with a permission decision: `accept` from a person
-//!   (`user_*` source) is *user accepted*; `accept` from anything else (mode, rule, hook, classifier)
-//!   is *auto allowed*; `reject` from a person is *user rejected*; any other `reject` is *auto
-//!   denied*. An edit that ran with no recorded decision (bypass mode) is *auto allowed*; a
-//!   denial with no decision recorded is judged by its denial kind.
+//! * **Edit decisions**: each edit tool result, by who decided (see `edit_decider`): the person's
+//!   `accept` is *user accepted*, their "No" at the prompt *user rejected*; an `accept` by the mode,
+//!   a rule, a hook or a classifier is *auto allowed*, any such `reject` *auto denied*. An edit that
+//!   failed before any permission check (no decision recorded) is a tool failure, not a decision.
 //! * **CLAUDE.md**: an `instructions` attachment listing a `Project` or `Local` file (project level)
 //!   or a `User` file (user level).
 //! * **Compactions**: `system` lines of subtype `compact_boundary`.
@@ -672,13 +671,24 @@ enum Decider {
     Automatic,
 }
 
+/// Who decided a tool call, from what the client recorded on its result line:
+///
+/// * a decision whose `reasonType` is `rule` came from a settings rule, whatever its `source` says
+///   (a deny rule is written as `source: "user_reject"`): automatic;
+/// * a decision from a `user_*` source (`user_temporary` for "Yes", `user_permanent` for a saved
+///   "always allow") was the person's;
+/// * any other source (`config` for the permission mode, `hook`, `classifier`) is automatic — this
+///   is also how `claude -p` records a mode's denial, even though its denial kind says
+///   `user-rejected`;
+/// * no decision at all, but a `user-rejected` denial made before the call ran in the interactive
+///   client: the person answered "No" (or Esc) at the prompt.
 fn edit_decider(line: &Line<'_>) -> Decider {
-    match line.permission_decision.as_ref().and_then(|d| d.source.as_deref()) {
-        Some(source) if source.starts_with("user") => Decider::Person,
+    match &line.permission_decision {
+        Some(d) if d.reason_type.as_deref() == Some("rule") => Decider::Automatic,
+        Some(d) if d.source.as_deref().is_some_and(|s| s.starts_with("user_")) => Decider::Person,
         Some(_) => Decider::Automatic,
-        // No decision recorded: a person's rejection still says so in its denial kind.
         None if line.tool_denial_kind.as_deref() == Some("user-rejected")
-            && line.prompt_source.is_none()
+            && line.tool_denial_before_run == Some(true)
             && line.entrypoint.as_deref() == Some("cli") =>
         {
             Decider::Person
@@ -702,6 +712,12 @@ const NOT_A_PROMPT_PREFIXES: [&str; 10] = [
 ];
 
 fn is_person_prompt(line: &Line<'_>, text: &str) -> bool {
+    // The client marks what the person typed (`typed`) or passed to `claude -p` (`sdk`) with a
+    // prompt source; tool results, command output, compaction summaries, hook feedback and the
+    // client's own interruption notes never carry one.
+    if line.prompt_source.is_none() {
+        return false;
+    }
     if line.is_meta == Some(true)
         || line.is_compact_summary == Some(true)
         || line.is_visible_in_transcript_only == Some(true)

@@ -34,6 +34,9 @@ pub struct Line<'a> {
     /// Why a tool call was denied (`user-rejected`, `permission-rule`, ...).
     #[serde(rename = "toolDenialKind", borrow, default)]
     pub tool_denial_kind: Option<Cow<'a, str>>,
+    /// Set when the person refused a call at its permission prompt, before it ran.
+    #[serde(rename = "toolDenialBeforeRun", default)]
+    pub tool_denial_before_run: Option<bool>,
     /// Who started the turn (`{"kind": "human"}` for a person).
     #[serde(borrow, default)]
     pub origin: Option<Origin<'a>>,
@@ -77,9 +80,12 @@ pub struct PermissionDecision<'a> {
     /// `accept` or `reject`.
     #[serde(borrow, default)]
     pub decision: Option<Cow<'a, str>>,
-    /// `user_temporary`, `user_permanent`, `config`, `hook`, `classifier`...
+    /// `user_temporary`, `user_permanent`, `user_reject`, `config`, `hook`, `classifier`...
     #[serde(borrow, default)]
     pub source: Option<Cow<'a, str>>,
+    /// `rule` when a settings rule decided (even under a `user_*` source).
+    #[serde(rename = "reasonType", borrow, default)]
+    pub reason_type: Option<Cow<'a, str>>,
 }
 
 /// An attachment line's payload; only its type and the instruction files' types are read.

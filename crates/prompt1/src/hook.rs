@@ -17,9 +17,7 @@
 use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
 use crate::store::valid_session_id;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -120,97 +118,253 @@ pub fn spawn_detached(args: &[String]) -> std::io::Result<()> {
 
 /// Streams a hook payload, keeping only the fields prompt1 needs. On malformed or truncated input
 /// the fields read so far are returned as the error value.
+///
+/// This is a small JSON scanner rather than a general parser, because a general parser buffers
+/// every string it hands out (a 20 MB key or `session_id` would cost 20 MB). Here memory is one
+/// read buffer plus at most [`KEEP`] bytes per kept string, whatever the input: top-level keys and
+/// the three wanted values are kept only when at most [`KEEP`] bytes long, every other value is
+/// skipped as it streams by (nested values are checked loosely: brackets must match, nesting is
+/// limited to [`MAX_DEPTH`]). It stops reading at the top-level object's closing brace, so a writer
+/// that sends a complete payload but keeps the pipe open does not hold it.
 pub fn read_fields<R: Read>(reader: R) -> Result<HookFields, HookFields> {
     let mut fields = HookFields::default();
-    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(16 * 1024, reader));
-    match (FieldPicker { out: &mut fields }).deserialize(&mut de) {
+    let mut scanner = Scanner { reader, buf: vec![0u8; 64 * 1024].into_boxed_slice(), pos: 0, len: 0 };
+    match scanner.payload(&mut fields) {
         Ok(()) => Ok(fields),
-        Err(_) => Err(fields),
+        Err(Malformed) => Err(fields),
     }
 }
 
-struct FieldPicker<'f> {
-    out: &'f mut HookFields,
+/// The longest key or wanted value the scanner keeps (session ids are at most 64 bytes).
+pub const KEEP: usize = 64;
+
+/// The deepest nesting the scanner follows (as serde_json's default recursion limit).
+pub const MAX_DEPTH: u32 = 128;
+
+/// The input is not a (complete) JSON object.
+struct Malformed;
+
+type Step<T> = Result<T, Malformed>;
+
+struct Scanner<R> {
+    reader: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    len: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for FieldPicker<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+impl<R: Read> Scanner<R> {
+    /// Makes at least one byte available; false at end of input.
+    fn fill(&mut self) -> Step<bool> {
+        while self.pos == self.len {
+            match self.reader.read(&mut self.buf) {
+                Ok(0) => return Ok(false),
+                Ok(n) => (self.pos, self.len) = (0, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Malformed),
+            }
+        }
+        Ok(true)
     }
-}
 
-impl<'de> Visitor<'de> for FieldPicker<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a hook payload object")
+    fn peek(&mut self) -> Step<Option<u8>> {
+        Ok(self.fill()?.then(|| self.buf[self.pos]))
     }
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
-        while let Some(key) = map.next_key::<ShortKey>()? {
-            match key.0.as_deref() {
-                Some("session_id") => {
-                    let id: ShortString = map.next_value()?;
-                    self.out.session_id = id.0.filter(|s| valid_session_id(s));
+
+    fn next(&mut self) -> Step<u8> {
+        if !self.fill()? {
+            return Err(Malformed);
+        }
+        self.pos += 1;
+        Ok(self.buf[self.pos - 1])
+    }
+
+    fn next_token(&mut self) -> Step<u8> {
+        loop {
+            let b = self.next()?;
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                return Ok(b);
+            }
+        }
+    }
+
+    /// `{ "key": value, ... }`, keeping the wanted fields as they go by.
+    fn payload(&mut self, out: &mut HookFields) -> Step<()> {
+        if self.next_token()? != b'{' {
+            return Err(Malformed);
+        }
+        let mut b = self.next_token()?;
+        if b == b'}' {
+            return Ok(());
+        }
+        loop {
+            if b != b'"' {
+                return Err(Malformed);
+            }
+            let key = self.string(KEEP)?;
+            if self.next_token()? != b':' {
+                return Err(Malformed);
+            }
+            let first = self.next_token()?;
+            let slot = match key.as_deref() {
+                Some("session_id") => Some(&mut out.session_id),
+                Some("reason") => Some(&mut out.reason),
+                Some("hook_event_name") => Some(&mut out.event),
+                _ => None,
+            };
+            match slot {
+                Some(slot) if first == b'"' => *slot = self.string(KEEP)?,
+                Some(slot) => {
+                    *slot = None;
+                    self.skip_value(first)?;
                 }
-                Some("reason") => self.out.reason = map.next_value::<ShortString>()?.0,
-                Some("hook_event_name") => self.out.event = map.next_value::<ShortString>()?.0,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                None => self.skip_value(first)?,
+            }
+            // Checked at once: a truncated payload's fields are used too.
+            out.session_id = out.session_id.take().filter(|s| valid_session_id(s));
+            match self.next_token()? {
+                b',' => b = self.next_token()?,
+                b'}' => return Ok(()),
+                _ => return Err(Malformed),
+            }
+        }
+    }
+
+    /// The rest of a string whose opening quote was read. Its text is returned when it is valid
+    /// UTF-8 of at most `keep` bytes with no control character (raw or escaped); other strings
+    /// stream past without being kept.
+    fn string(&mut self, keep: usize) -> Step<Option<String>> {
+        let mut text: Option<Vec<u8>> = (keep > 0).then(Vec::new);
+        let push = |text: &mut Option<Vec<u8>>, bytes: &[u8]| {
+            if let Some(t) = text {
+                if t.len() + bytes.len() > keep || bytes.iter().any(|&b| b < 0x20) {
+                    *text = None;
+                } else {
+                    t.extend_from_slice(bytes);
                 }
+            }
+        };
+        loop {
+            if !self.fill()? {
+                return Err(Malformed);
+            }
+            let avail = &self.buf[self.pos..self.len];
+            let Some(i) = memchr::memchr2(b'"', b'\\', avail) else {
+                push(&mut text, avail);
+                self.pos = self.len;
+                continue;
+            };
+            push(&mut text, &avail[..i]);
+            let end = avail[i] == b'"';
+            self.pos += i + 1;
+            if end {
+                return Ok(text.and_then(|t| String::from_utf8(t).ok()));
+            }
+            let unescaped = match self.next()? {
+                c @ (b'"' | b'\\' | b'/') => char::from(c),
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let unit = self.hex4()?;
+                    let code = if (0xD800..0xDC00).contains(&unit) {
+                        if self.next()? != b'\\' || self.next()? != b'u' {
+                            return Err(Malformed);
+                        }
+                        let low = self.hex4()?;
+                        if !(0xDC00..0xE000).contains(&low) {
+                            return Err(Malformed);
+                        }
+                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        unit
+                    };
+                    match char::from_u32(code) {
+                        Some(c) => c,
+                        None => {
+                            // A lone low surrogate is not a character: the string is not kept.
+                            text = None;
+                            continue;
+                        }
+                    }
+                }
+                _ => return Err(Malformed),
+            };
+            push(&mut text, unescaped.encode_utf8(&mut [0u8; 4]).as_bytes());
+        }
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let mut value = 0;
+        for _ in 0..4 {
+            let digit = char::from(self.next()?).to_digit(16).ok_or(Malformed)?;
+            value = value * 16 + digit;
+        }
+        Ok(value)
+    }
+
+    /// Skips a value whose first byte was read.
+    fn skip_value(&mut self, first: u8) -> Step<()> {
+        match first {
+            b'"' => self.string(0).map(drop),
+            b'{' | b'[' => self.skip_nested(first),
+            b't' => self.literal(b"rue"),
+            b'f' => self.literal(b"alse"),
+            b'n' => self.literal(b"ull"),
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            _ => Err(Malformed),
+        }
+    }
+
+    /// Skips an object or array whose opening bracket was read: brackets must match (a bit per
+    /// level says which one is open), strings and scalars are skipped.
+    fn skip_nested(&mut self, first: u8) -> Step<()> {
+        let mut objects: u128 = u128::from(first == b'{');
+        let mut depth = 1;
+        loop {
+            match self.next_token()? {
+                open @ (b'{' | b'[') => {
+                    if depth == MAX_DEPTH {
+                        return Err(Malformed);
+                    }
+                    objects = objects << 1 | u128::from(open == b'{');
+                    depth += 1;
+                }
+                close @ (b'}' | b']') => {
+                    if (objects & 1 == 1) != (close == b'}') {
+                        return Err(Malformed);
+                    }
+                    objects >>= 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                b',' | b':' => {}
+                other => self.skip_value(other)?,
+            }
+        }
+    }
+
+    fn literal(&mut self, rest: &[u8]) -> Step<()> {
+        for &want in rest {
+            if self.next()? != want {
+                return Err(Malformed);
             }
         }
         Ok(())
     }
-}
 
-/// A key, kept only if short (keys we care about are); long keys are skipped unread.
-struct ShortKey(Option<String>);
-
-/// A string value kept only if it is at most 64 bytes; anything else (or any other type) is None.
-struct ShortString(Option<String>);
-
-impl<'de> serde::Deserialize<'de> for ShortKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        ShortString::deserialize(d).map(|s| ShortKey(s.0))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ShortString {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'v> Visitor<'v> for V {
-            type Value = ShortString;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a short string")
+    fn skip_number(&mut self) -> Step<()> {
+        while let Some(b) = self.peek()? {
+            if !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                break;
             }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ShortString, E> {
-                Ok(ShortString((v.len() <= 64).then(|| v.to_owned())))
-            }
-            fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<ShortString, E> {
-                Ok(ShortString(None))
-            }
-            fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<ShortString, E> {
-                Ok(ShortString(None))
-            }
-            fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<ShortString, E> {
-                Ok(ShortString(None))
-            }
-            fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<ShortString, E> {
-                Ok(ShortString(None))
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<ShortString, E> {
-                Ok(ShortString(None))
-            }
-            fn visit_map<M: MapAccess<'v>>(self, mut m: M) -> Result<ShortString, M::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(ShortString(None))
-            }
-            fn visit_seq<S: serde::de::SeqAccess<'v>>(self, mut s: S) -> Result<ShortString, S::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(ShortString(None))
-            }
+            self.pos += 1;
         }
-        d.deserialize_any(V)
+        Ok(())
     }
 }
 
@@ -238,6 +392,61 @@ mod tests {
         assert!(read_fields(&b"not json"[..]).is_err());
         assert!(read_fields(&b"[1,2,3]"[..]).is_err());
         assert_eq!(read_fields(&br#"{"session_id":5}"#[..]).unwrap().session_id, None);
+    }
+
+    #[test]
+    fn agrees_with_a_json_parser_on_the_real_samples_and_on_escapes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/claude-harness/samples/hook-input");
+        let mut payloads: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().filter_map(|e| std::fs::read(e.path()).ok()).collect())
+            .unwrap_or_default();
+        payloads.push(br#" { "x" : [1, -2.5e+3, {"a": [true, false, null]}, "\"}"], "session\u005fid" : "ab\u0063d-1234", "reason": "a\ud83d\ude00" } "#.to_vec());
+        payloads.push(br#"{"session_id":"abcd-1234\n","hook_event_name":7,"reason":null}"#.to_vec());
+        for bytes in payloads {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let short = |k: &str| v[k].as_str().filter(|s| s.len() <= KEEP && !s.chars().any(char::is_control)).map(str::to_owned);
+            let f = read_fields(&bytes[..]).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&bytes)));
+            assert_eq!(f.session_id, short("session_id").filter(|s| valid_session_id(s)));
+            assert_eq!(f.event, short("hook_event_name"));
+            assert_eq!(f.reason, short("reason"));
+        }
+        // A lone low surrogate is no character: the string is skipped, not kept.
+        let lone = read_fields(&br#"{"reason":"\udc00x","session_id":"abcd-1234"}"#[..]).unwrap();
+        assert_eq!((lone.reason, lone.session_id.as_deref()), (None, Some("abcd-1234")));
+    }
+
+    #[test]
+    fn long_strings_and_deep_nesting_are_skipped_without_being_kept() {
+        let id = "15160ddf-a5c8-48f6-b561-767c1256652b";
+        let huge_key = format!(r#"{{"{}":1,"session_id":"{id}"}}"#, "k".repeat(1 << 20));
+        assert_eq!(read_fields(huge_key.as_bytes()).unwrap().session_id.as_deref(), Some(id));
+        let huge_id = format!(r#"{{"session_id":"{}"}}"#, "a".repeat(1 << 20));
+        assert_eq!(read_fields(huge_id.as_bytes()).unwrap().session_id, None);
+        let deep = format!(r#"{{"session_id":"{id}","x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+        assert_eq!(read_fields(deep.as_bytes()).unwrap_err().session_id.as_deref(), Some(id));
+        let ok = format!(r#"{{"x":{}{},"session_id":"{id}"}}"#, "[{\"a\":".repeat(60), "}]".repeat(60));
+        assert_eq!(read_fields(ok.as_bytes()).unwrap().session_id.as_deref(), Some(id));
+        for bad in [&br#"{"x":[}"#[..], br#"{"x":tru}"#, br#"{"x" 1}"#, br#"{"x":1 "y":2}"#, b"{\"x\":\"\\q\"}", b"\xef\xbb\xbf{}"] {
+            assert!(read_fields(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn stops_reading_at_the_closing_brace() {
+        struct ThenFail<'a>(&'a [u8]);
+        impl Read for ThenFail<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    panic!("read past the payload");
+                }
+                let n = self.0.len().min(out.len()).min(7);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let f = read_fields(ThenFail(br#"{"session_id":"15160ddf-a5c8-48f6","n":-1}"#)).unwrap();
+        assert_eq!(f.session_id.as_deref(), Some("15160ddf-a5c8-48f6"));
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub fn feed_file_from(
             } else {
                 // One line fills the whole buffer: parse the rest of it as it streams in.
                 let mut tail = LineTail::new(&buf[..filled], &mut file);
-                let _ = acc.feed_line_reader(&mut tail, role);
+                let _ = acc.feed_line_reader(io::BufReader::with_capacity(64 * 1024, &mut tail), role);
                 let complete = tail.drain_to_newline()?;
                 let (line_len, leftover) = (tail.line_len, tail.leftover().to_vec());
                 if !complete {
@@ -186,9 +186,11 @@ impl Read for LineTail<'_> {
             self.chunk_len = n;
         }
         let avail = &self.chunk[self.chunk_pos..self.chunk_len];
-        let (take, newline) = match memchr::memchr(b'\n', avail) {
-            Some(i) if i <= out.len() => (i, true),
-            _ => (avail.len().min(out.len()), false),
+        // Look for the newline only in what this call can hand out.
+        let window = avail.len().min(out.len());
+        let (take, newline) = match memchr::memchr(b'\n', &avail[..window]) {
+            Some(i) => (i, true),
+            None => (window, false),
         };
         out[..take].copy_from_slice(&avail[..take]);
         self.chunk_pos += take;

@@ -1,0 +1,492 @@
+//! The JSON API under `/api/v1`, the operational endpoints, and the error/metrics plumbing.
+//!
+//! Handlers are thin: they read the request, call a flow in [`crate::orgs`] or [`crate::ingest`],
+//! and answer. Request bodies go through [`ApiJson`], whose rejection is an [`ApiError`], so
+//! malformed JSON, a wrong content type and an oversized body all get the JSON error shape.
+
+use crate::auth::{self, Device, Refreshed, Role, TokenPair, User};
+use crate::error::{ApiError, ApiResult};
+use crate::ingest::{self, DayTotals, RawBatch};
+use crate::orgs::{self, DeviceCode, DeviceGrant, DeviceView, Joiner, MemberView, SessionView, TeamView};
+use crate::AppState;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use prompt1_wire::upload::{UploadAck, MAX_BATCH};
+use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
+
+/// `Json<T>` whose rejection is an [`ApiError`].
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// The `/api/v1` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/auth/password", post(change_password))
+        .route("/me", get(me))
+        .route("/me/rollups", get(my_rollups))
+        .route("/me/sessions", get(my_sessions))
+        .route("/invites", post(create_invite))
+        .route("/invites/accept", post(accept_invite))
+        .route("/org/leave", post(leave))
+        .route("/org/members", get(members))
+        .route("/org/members/{user_id}", delete(remove_member))
+        .route("/org/members/{user_id}/role", put(set_role))
+        .route("/org/members/{user_id}/team", put(set_team))
+        .route("/teams", get(teams).post(create_team))
+        .route("/teams/{team_id}", put(rename_team).delete(delete_team))
+        .route("/teams/{team_id}/rollups", get(team_rollups))
+        .route("/devices", get(devices))
+        .route("/devices/{device_id}", delete(revoke_device))
+        .route("/device/code", post(device_code))
+        .route("/device/token", post(device_token))
+        .route("/device/approve", post(device_approve))
+        .route("/device/deny", post(device_deny))
+        .route("/device/revoke", post(device_revoke_self))
+        .route("/ingest", post(ingest_batch))
+        .fallback(not_found)
+}
+
+/// `/healthz`, `/readyz`, `/metrics`.
+pub fn ops_routes() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics_text))
+}
+
+/// 404 for unknown routes.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// 405 for a known route with the wrong method.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::from_status(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+/// Counts requests by route and status, times them, and makes sure every error response from
+/// layers outside our handlers still has the JSON error body.
+pub async fn track(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let start = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    metrics::counter!("prompt1_http_requests_total", "method" => method.to_string(), "route" => route.clone(),
+        "status" => status.as_u16().to_string())
+    .increment(1);
+    metrics::histogram!("prompt1_http_request_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    let is_json_or_html = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json_or_html {
+        return ApiError::from_status(status).into_response();
+    }
+    resp
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(st): State<AppState>) -> ApiResult<&'static str> {
+    st.db
+        .ping()
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "database unreachable"))?;
+    Ok("ready")
+}
+
+async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+/// Signs in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
+    responses((status = 200, body = TokenPair), (status = 401, description = "invalid_credentials")))]
+async fn login(State(st): State<AppState>, ApiJson(r): ApiJson<LoginRequest>) -> ApiResult<Json<TokenPair>> {
+    Ok(Json(orgs::login(&st, &r.email, &r.password).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// Rotates a refresh token (single use; reuse revokes the session).
+#[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest,
+    responses((status = 200, body = TokenPair), (status = 401)))]
+async fn refresh(State(st): State<AppState>, ApiJson(r): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
+    match auth::rotate_refresh(&st, &r.refresh_token).await? {
+        Refreshed::Ok(pair, _) => Ok(Json(pair)),
+        Refreshed::Refused => Err(ApiError::unauthorized()),
+    }
+}
+
+/// Ends this session (its access and refresh tokens stop working at once).
+#[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204)))]
+async fn logout(State(st): State<AppState>, user: User) -> ApiResult<StatusCode> {
+    orgs::logout(&st, &user.session_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PasswordRequest {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the password; every session of the user ends.
+#[utoipa::path(post, path = "/api/v1/auth/password", request_body = PasswordRequest, responses((status = 204)))]
+async fn change_password(
+    State(st): State<AppState>,
+    user: User,
+    ApiJson(r): ApiJson<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::change_password(&st, &user, &r.current_password, &r.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct MeResponse {
+    user_id: String,
+    email: String,
+    org_id: Option<String>,
+    role: Option<Role>,
+    team_id: Option<String>,
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeResponse)))]
+async fn me(user: User) -> Json<MeResponse> {
+    Json(MeResponse {
+        org_id: user.member.as_ref().map(|m| m.scope.org_id().to_owned()),
+        role: user.member.as_ref().map(|m| m.role),
+        team_id: user.member.as_ref().and_then(|m| m.team_id.clone()),
+        user_id: user.user_id,
+        email: user.email,
+    })
+}
+
+/// My daily totals.
+#[utoipa::path(get, path = "/api/v1/me/rollups", responses((status = 200, body = Vec<DayTotals>)))]
+async fn my_rollups(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<DayTotals>>> {
+    let m = user.member()?;
+    let mut tx = st.db.begin_org(&m.scope).await?;
+    let rows = ingest::read_rollups(&mut tx, false, &user.user_id).await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+/// My recently received sessions.
+#[utoipa::path(get, path = "/api/v1/me/sessions", responses((status = 200, body = Vec<SessionView>)))]
+async fn my_sessions(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(orgs::recent_sessions(&st, &user, 100).await?))
+}
+
+/// A team's daily totals (admins, and managers of that team).
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups", responses((status = 200, body = Vec<DayTotals>)))]
+async fn team_rollups(
+    State(st): State<AppState>,
+    user: User,
+    Path(team_id): Path<String>,
+) -> ApiResult<Json<Vec<DayTotals>>> {
+    let m = user.member()?;
+    let allowed = m.role == Role::Admin || (m.role == Role::Manager && m.team_id.as_deref() == Some(&team_id));
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    let mut tx = st.db.begin_org(&m.scope).await?;
+    let rows = ingest::read_rollups(&mut tx, true, &team_id).await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct InviteRequest {
+    role: Role,
+    #[serde(default)]
+    team_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+struct InviteResponse {
+    url: String,
+    token: String,
+}
+
+/// Creates an invite link (admins).
+#[utoipa::path(post, path = "/api/v1/invites", request_body = InviteRequest, responses((status = 201, body = InviteResponse)))]
+async fn create_invite(
+    State(st): State<AppState>,
+    user: User,
+    ApiJson(r): ApiJson<InviteRequest>,
+) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
+    let url = orgs::create_invite(&st, user.member()?, &user.user_id, r.role, r.team_id.as_deref()).await?;
+    let token = url.rsplit('/').next().unwrap_or_default().to_owned();
+    Ok((StatusCode::CREATED, Json(InviteResponse { url, token })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AcceptRequest {
+    token: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// Accepts an invite: as the signed-in user (Bearer), or creating an account (email + password).
+#[utoipa::path(post, path = "/api/v1/invites/accept", request_body = AcceptRequest,
+    responses((status = 200, body = Option<TokenPair>), (status = 404)))]
+async fn accept_invite(
+    State(st): State<AppState>,
+    user: Option<User>,
+    ApiJson(r): ApiJson<AcceptRequest>,
+) -> ApiResult<Json<Option<TokenPair>>> {
+    let who = match (&user, r.email.as_deref(), r.password.as_deref()) {
+        (Some(u), None, None) => Joiner::Existing(u),
+        (None, Some(email), Some(password)) => Joiner::New { email, password },
+        _ => return Err(ApiError::bad_request("invalid_body", "sign in, or give email and password")),
+    };
+    Ok(Json(orgs::accept_invite(&st, &r.token, who).await?))
+}
+
+/// Leaves the organization.
+#[utoipa::path(post, path = "/api/v1/org/leave", responses((status = 204)))]
+async fn leave(State(st): State<AppState>, user: User) -> ApiResult<StatusCode> {
+    orgs::leave(&st, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists members (admins: all; managers: their team).
+#[utoipa::path(get, path = "/api/v1/org/members", responses((status = 200, body = Vec<MemberView>)))]
+async fn members(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<MemberView>>> {
+    Ok(Json(orgs::list_members(&st, user.member()?).await?))
+}
+
+/// Removes a member (admins).
+#[utoipa::path(delete, path = "/api/v1/org/members/{user_id}", responses((status = 204)))]
+async fn remove_member(State(st): State<AppState>, user: User, Path(target): Path<String>) -> ApiResult<StatusCode> {
+    orgs::remove_member(&st, user.member()?, &user.user_id, &target).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RoleRequest {
+    role: Role,
+}
+
+/// Changes a member's role (admins).
+#[utoipa::path(put, path = "/api/v1/org/members/{user_id}/role", request_body = RoleRequest, responses((status = 204)))]
+async fn set_role(
+    State(st): State<AppState>,
+    user: User,
+    Path(target): Path<String>,
+    ApiJson(r): ApiJson<RoleRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::set_role(&st, user.member()?, &user.user_id, &target, r.role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TeamMoveRequest {
+    team_id: Option<String>,
+}
+
+/// Moves a member to a team or out of teams (admins).
+#[utoipa::path(put, path = "/api/v1/org/members/{user_id}/team", request_body = TeamMoveRequest, responses((status = 204)))]
+async fn set_team(
+    State(st): State<AppState>,
+    user: User,
+    Path(target): Path<String>,
+    ApiJson(r): ApiJson<TeamMoveRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::set_team(&st, user.member()?, &user.user_id, &target, r.team_id.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lists teams.
+#[utoipa::path(get, path = "/api/v1/teams", responses((status = 200, body = Vec<TeamView>)))]
+async fn teams(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<TeamView>>> {
+    Ok(Json(orgs::list_teams(&st, user.member()?).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TeamRequest {
+    name: String,
+}
+
+/// Creates a team (admins).
+#[utoipa::path(post, path = "/api/v1/teams", request_body = TeamRequest, responses((status = 201, body = TeamView)))]
+async fn create_team(
+    State(st): State<AppState>,
+    user: User,
+    ApiJson(r): ApiJson<TeamRequest>,
+) -> ApiResult<(StatusCode, Json<TeamView>)> {
+    Ok((StatusCode::CREATED, Json(orgs::create_team(&st, user.member()?, &user.user_id, &r.name).await?)))
+}
+
+/// Renames a team (admins).
+#[utoipa::path(put, path = "/api/v1/teams/{team_id}", request_body = TeamRequest, responses((status = 204)))]
+async fn rename_team(
+    State(st): State<AppState>,
+    user: User,
+    Path(team_id): Path<String>,
+    ApiJson(r): ApiJson<TeamRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::rename_team(&st, user.member()?, &team_id, &r.name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a team (admins).
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}", responses((status = 204)))]
+async fn delete_team(State(st): State<AppState>, user: User, Path(team_id): Path<String>) -> ApiResult<StatusCode> {
+    orgs::delete_team(&st, user.member()?, &user.user_id, &team_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// My devices.
+#[utoipa::path(get, path = "/api/v1/devices", responses((status = 200, body = Vec<DeviceView>)))]
+async fn devices(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<DeviceView>>> {
+    Ok(Json(orgs::list_devices(&st, &user).await?))
+}
+
+/// Revokes one of my devices.
+#[utoipa::path(delete, path = "/api/v1/devices/{device_id}", responses((status = 204)))]
+async fn revoke_device(State(st): State<AppState>, user: User, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    orgs::revoke_device(&st, &user, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts a device login (no credentials).
+#[utoipa::path(post, path = "/api/v1/device/code", responses((status = 200, body = DeviceCode)))]
+async fn device_code(State(st): State<AppState>) -> ApiResult<Json<DeviceCode>> {
+    Ok(Json(orgs::start_device_login(&st).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DeviceTokenRequest {
+    device_code: String,
+}
+
+/// Polls a device login: 400 `authorization_pending` until approved, then the device token once.
+#[utoipa::path(post, path = "/api/v1/device/token", request_body = DeviceTokenRequest,
+    responses((status = 200, body = DeviceGrant), (status = 400, description = "authorization_pending, access_denied, expired_token, invalid_grant")))]
+async fn device_token(
+    State(st): State<AppState>,
+    ApiJson(r): ApiJson<DeviceTokenRequest>,
+) -> ApiResult<Json<DeviceGrant>> {
+    Ok(Json(orgs::poll_device_login(&st, &r.device_code).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UserCodeRequest {
+    user_code: String,
+}
+
+/// Approves a device login (signed-in user).
+#[utoipa::path(post, path = "/api/v1/device/approve", request_body = UserCodeRequest, responses((status = 204)))]
+async fn device_approve(
+    State(st): State<AppState>,
+    user: User,
+    ApiJson(r): ApiJson<UserCodeRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::decide_device_login(&st, &user, &r.user_code, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Denies a device login (signed-in user).
+#[utoipa::path(post, path = "/api/v1/device/deny", request_body = UserCodeRequest, responses((status = 204)))]
+async fn device_deny(
+    State(st): State<AppState>,
+    user: User,
+    ApiJson(r): ApiJson<UserCodeRequest>,
+) -> ApiResult<StatusCode> {
+    orgs::decide_device_login(&st, &user, &r.user_code, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The device revokes its own token (Bearer device token).
+#[utoipa::path(post, path = "/api/v1/device/revoke", responses((status = 204)))]
+async fn device_revoke_self(State(st): State<AppState>, dev: Device) -> ApiResult<StatusCode> {
+    orgs::revoke_self(&st, &dev).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Uploads up to 50 session summaries (Bearer device token). One result per item, in order.
+#[utoipa::path(post, path = "/api/v1/ingest",
+    request_body(content = Object, description = "prompt1_wire::upload::UploadBatch"),
+    responses((status = 200, description = "prompt1_wire::upload::UploadAck", body = Object),
+        (status = 401), (status = 413, description = "body or batch too large")))]
+async fn ingest_batch(State(st): State<AppState>, dev: Device, ApiJson(b): ApiJson<RawBatch>) -> ApiResult<Json<UploadAck>> {
+    if b.sessions.len() > MAX_BATCH {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large", "at most 50 sessions per upload"));
+    }
+    let mut tx = st.db.begin_org(&dev.scope).await?;
+    let ack = ingest::ingest(&mut tx, &dev, &b.sessions).await?;
+    tx.commit().await?;
+    for r in &ack.results {
+        let status = match r.status {
+            prompt1_wire::upload::UploadStatus::Stored => "stored",
+            prompt1_wire::upload::UploadStatus::AlreadyStored => "already_stored",
+            prompt1_wire::upload::UploadStatus::Rejected => "rejected",
+        };
+        metrics::counter!("prompt1_ingest_sessions_total", "status" => status).increment(1);
+    }
+    Ok(Json(ack))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "prompt1 API", description = "Accounts, organizations, device login and session-summary ingest."),
+    paths(login, refresh, logout, change_password, me, my_rollups, my_sessions, team_rollups, create_invite,
+        accept_invite, leave, members, remove_member, set_role, set_team, teams, create_team, rename_team,
+        delete_team, devices, revoke_device, device_code, device_token, device_approve, device_deny,
+        device_revoke_self, ingest_batch)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of this API.
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi_doc())
+}

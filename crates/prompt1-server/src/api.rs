@@ -4,7 +4,7 @@
 //! and answer. Request bodies go through [`ApiJson`], whose rejection is an [`ApiError`], so
 //! malformed JSON, a wrong content type and an oversized body all get the JSON error shape.
 
-use crate::auth::{self, Device, Refreshed, Role, TokenPair, User};
+use crate::auth::{self, Device, DeviceToken, Refreshed, Role, TokenPair, User};
 use crate::error::{ApiError, ApiResult};
 use crate::ingest::{self, DayTotals, RawBatch};
 use crate::orgs::{self, DeviceCode, DeviceGrant, DeviceView, Joiner, MemberView, SessionView, TeamView};
@@ -64,7 +64,10 @@ pub fn routes() -> Router<AppState> {
 
 /// `/healthz`, `/readyz`, `/metrics`.
 pub fn ops_routes() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics_text))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
 }
 
 /// 404 for unknown routes.
@@ -92,7 +95,8 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::counter!("prompt1_http_requests_total", "method" => method.to_string(), "route" => route.clone(),
         "status" => status.as_u16().to_string())
     .increment(1);
-    metrics::histogram!("prompt1_http_request_seconds", "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("prompt1_http_request_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
     let is_json_or_html = resp
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
@@ -109,15 +113,21 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(st): State<AppState>) -> ApiResult<&'static str> {
-    st.db
-        .ping()
-        .await
-        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "database unreachable"))?;
+    st.db.ping().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "database unreachable",
+        )
+    })?;
     Ok("ready")
 }
 
 async fn metrics_text(State(st): State<AppState>) -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render())
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        st.metrics.render(),
+    )
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -143,7 +153,10 @@ struct RefreshRequest {
 /// Rotates a refresh token (single use; reuse revokes the session).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest,
     responses((status = 200, body = TokenPair), (status = 401)))]
-async fn refresh(State(st): State<AppState>, ApiJson(r): ApiJson<RefreshRequest>) -> ApiResult<Json<TokenPair>> {
+async fn refresh(
+    State(st): State<AppState>,
+    ApiJson(r): ApiJson<RefreshRequest>,
+) -> ApiResult<Json<TokenPair>> {
     match auth::rotate_refresh(&st, &r.refresh_token).await? {
         Refreshed::Ok(pair, _) => Ok(Json(pair)),
         Refreshed::Refused => Err(ApiError::unauthorized()),
@@ -220,7 +233,8 @@ async fn team_rollups(
     Path(team_id): Path<String>,
 ) -> ApiResult<Json<Vec<DayTotals>>> {
     let m = user.member()?;
-    let allowed = m.role == Role::Admin || (m.role == Role::Manager && m.team_id.as_deref() == Some(&team_id));
+    let allowed =
+        m.role == Role::Admin || (m.role == Role::Manager && m.team_id.as_deref() == Some(&team_id));
     if !allowed {
         return Err(ApiError::forbidden());
     }
@@ -277,7 +291,12 @@ async fn accept_invite(
     let who = match (&user, r.email.as_deref(), r.password.as_deref()) {
         (Some(u), None, None) => Joiner::Existing(u),
         (None, Some(email), Some(password)) => Joiner::New { email, password },
-        _ => return Err(ApiError::bad_request("invalid_body", "sign in, or give email and password")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "sign in, or give email and password",
+            ))
+        }
     };
     Ok(Json(orgs::accept_invite(&st, &r.token, who).await?))
 }
@@ -297,7 +316,11 @@ async fn members(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<M
 
 /// Removes a member (admins).
 #[utoipa::path(delete, path = "/api/v1/org/members/{user_id}", responses((status = 204)))]
-async fn remove_member(State(st): State<AppState>, user: User, Path(target): Path<String>) -> ApiResult<StatusCode> {
+async fn remove_member(
+    State(st): State<AppState>,
+    user: User,
+    Path(target): Path<String>,
+) -> ApiResult<StatusCode> {
     orgs::remove_member(&st, user.member()?, &user.user_id, &target).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -357,7 +380,10 @@ async fn create_team(
     user: User,
     ApiJson(r): ApiJson<TeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    Ok((StatusCode::CREATED, Json(orgs::create_team(&st, user.member()?, &user.user_id, &r.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(orgs::create_team(&st, user.member()?, &user.user_id, &r.name).await?),
+    ))
 }
 
 /// Renames a team (admins).
@@ -374,7 +400,11 @@ async fn rename_team(
 
 /// Deletes a team (admins).
 #[utoipa::path(delete, path = "/api/v1/teams/{team_id}", responses((status = 204)))]
-async fn delete_team(State(st): State<AppState>, user: User, Path(team_id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_team(
+    State(st): State<AppState>,
+    user: User,
+    Path(team_id): Path<String>,
+) -> ApiResult<StatusCode> {
     orgs::delete_team(&st, user.member()?, &user.user_id, &team_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -387,7 +417,11 @@ async fn devices(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<D
 
 /// Revokes one of my devices.
 #[utoipa::path(delete, path = "/api/v1/devices/{device_id}", responses((status = 204)))]
-async fn revoke_device(State(st): State<AppState>, user: User, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn revoke_device(
+    State(st): State<AppState>,
+    user: User,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     orgs::revoke_device(&st, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -454,11 +488,21 @@ async fn device_revoke_self(State(st): State<AppState>, dev: Device) -> ApiResul
     request_body(content = Object, description = "prompt1_wire::upload::UploadBatch"),
     responses((status = 200, description = "prompt1_wire::upload::UploadAck", body = Object),
         (status = 401), (status = 413, description = "body or batch too large")))]
-async fn ingest_batch(State(st): State<AppState>, dev: Device, ApiJson(b): ApiJson<RawBatch>) -> ApiResult<Json<UploadAck>> {
+async fn ingest_batch(
+    State(st): State<AppState>,
+    token: DeviceToken,
+    ApiJson(b): ApiJson<RawBatch>,
+) -> ApiResult<Json<UploadAck>> {
     if b.sessions.len() > MAX_BATCH {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "batch_too_large", "at most 50 sessions per upload"));
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            "at most 50 sessions per upload",
+        ));
     }
-    let mut tx = st.db.begin_org(&dev.scope).await?;
+    // One transaction authenticates the device and stores the batch.
+    let mut tx = st.db.begin_org(&token.scope).await?;
+    let dev = token.verify(&mut tx).await?;
     let ack = ingest::ingest(&mut tx, &dev, &b.sessions).await?;
     tx.commit().await?;
     for r in &ack.results {
@@ -474,11 +518,39 @@ async fn ingest_batch(State(st): State<AppState>, dev: Device, ApiJson(b): ApiJs
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "prompt1 API", description = "Accounts, organizations, device login and session-summary ingest."),
-    paths(login, refresh, logout, change_password, me, my_rollups, my_sessions, team_rollups, create_invite,
-        accept_invite, leave, members, remove_member, set_role, set_team, teams, create_team, rename_team,
-        delete_team, devices, revoke_device, device_code, device_token, device_approve, device_deny,
-        device_revoke_self, ingest_batch)
+    info(
+        title = "prompt1 API",
+        description = "Accounts, organizations, device login and session-summary ingest."
+    ),
+    paths(
+        login,
+        refresh,
+        logout,
+        change_password,
+        me,
+        my_rollups,
+        my_sessions,
+        team_rollups,
+        create_invite,
+        accept_invite,
+        leave,
+        members,
+        remove_member,
+        set_role,
+        set_team,
+        teams,
+        create_team,
+        rename_team,
+        delete_team,
+        devices,
+        revoke_device,
+        device_code,
+        device_token,
+        device_approve,
+        device_deny,
+        device_revoke_self,
+        ingest_batch
+    )
 )]
 struct ApiDoc;
 

@@ -13,7 +13,7 @@
 //! strings, stored as SHA-256; each use rotates them and a second use of a spent one revokes the whole
 //! session (the token family).
 
-use crate::db::{OrgScope, Tx};
+use crate::db::{OrgScope, OrgTx, Tx};
 use crate::error::ApiError;
 use crate::{exec, now, run, AppState};
 use axum::extract::FromRequestParts;
@@ -37,6 +37,8 @@ pub const ACCESS_COOKIE: &str = "__Host-p1_access";
 pub const REFRESH_COOKIE: &str = "__Host-p1_refresh";
 /// The JWT audience.
 pub const AUDIENCE: &str = "prompt1-api";
+/// How long a refresh token (and so a browser sign-in) stays usable without being rotated.
+pub const REFRESH_TTL_S: i64 = 30 * 24 * 3600;
 
 const PASSWORD_PREFIX: &str = "p1v1$";
 
@@ -77,7 +79,10 @@ fn prehash(password: &str) -> String {
 pub fn check_password_rule(password: &str) -> Result<(), ApiError> {
     let n = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
-        return Err(ApiError::bad_request("weak_password", "passwords must be 8 to 128 characters long"));
+        return Err(ApiError::bad_request(
+            "weak_password",
+            "passwords must be 8 to 128 characters long",
+        ));
     }
     Ok(())
 }
@@ -98,7 +103,9 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
         Some(h) => (h, true),
         None => (DUMMY_HASH.as_str(), false),
     };
-    let Some(bc) = hash.strip_prefix(PASSWORD_PREFIX) else { return false };
+    let Some(bc) = hash.strip_prefix(PASSWORD_PREFIX) else {
+        return false;
+    };
     let ok = bcrypt::verify(prehash(password), bc).unwrap_or(false);
     ok && real
 }
@@ -120,7 +127,10 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("secret", &"[redacted]").field("issuer", &self.issuer).finish()
+        f.debug_struct("Keys")
+            .field("secret", &"[redacted]")
+            .field("issuer", &self.issuer)
+            .finish()
     }
 }
 
@@ -292,11 +302,13 @@ pub struct User {
 impl User {
     /// The membership, or 403 for users without an organization.
     pub fn member(&self) -> Result<&Member, ApiError> {
-        self.member.as_ref().ok_or_else(|| ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "no_organization",
-            "you are not a member of an organization",
-        ))
+        self.member.as_ref().ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "no_organization",
+                "you are not a member of an organization",
+            )
+        })
     }
 }
 
@@ -313,7 +325,9 @@ pub async fn load_user(state: &AppState, claims: &AccessClaims) -> Result<User, 
     .fetch_optional(c)
     .await
     .map_err(crate::db::DbError::from))?;
-    let Some((email, org_id)) = row else { return Err(ApiError::unauthorized()) };
+    let Some((email, org_id)) = row else {
+        return Err(ApiError::unauthorized());
+    };
     let member = match org_id {
         Some(org) => member_of(tx, &claims.sub, &org).await?,
         None => {
@@ -321,7 +335,12 @@ pub async fn load_user(state: &AppState, claims: &AccessClaims) -> Result<User, 
             None
         }
     };
-    Ok(User { user_id: claims.sub.clone(), session_id: claims.sid.clone(), email, member })
+    Ok(User {
+        user_id: claims.sub.clone(),
+        session_id: claims.sid.clone(),
+        email,
+        member,
+    })
 }
 
 /// Reads `user_id`'s membership in `org_id` (which comes from the user's own row).
@@ -338,12 +357,22 @@ async fn member_of(tx: Tx, user_id: &str, org_id: &str) -> Result<Option<Member>
     .await
     .map_err(crate::db::DbError::from))?;
     tx.commit().await?;
-    Ok(row.and_then(|(role, team_id)| Some(Member { scope, role: Role::parse(&role)?, team_id })))
+    Ok(row.and_then(|(role, team_id)| {
+        Some(Member {
+            scope,
+            role: Role::parse(&role)?,
+            team_id,
+        })
+    }))
 }
 
 /// The bearer token of a request, if any.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let v = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let v = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
@@ -384,6 +413,8 @@ pub struct Device {
     pub user_id: String,
     /// Owner's team at request time (for new sessions' team rollups).
     pub team_id: Option<String>,
+    /// Last upload (Unix seconds).
+    pub last_seen_at: Option<i64>,
 }
 
 /// Device tokens are `p1d_<org id>_<64 hex digits>`: the org id (not secret) lets the lookup run
@@ -401,29 +432,63 @@ fn parse_device_token(token: &str) -> Option<&str> {
     ok.then_some(org)
 }
 
-impl FromRequestParts<AppState> for Device {
+/// A bearer token shaped like a device token, not yet checked against the database. Ingest checks
+/// it inside its own transaction, saving a round trip per upload.
+#[derive(Debug, Clone)]
+pub struct DeviceToken {
+    /// The org named by the token (trusted only for the lookup of the token itself).
+    pub scope: OrgScope,
+    token: String,
+}
+
+impl FromRequestParts<AppState> for DeviceToken {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let org = parse_device_token(token).ok_or_else(ApiError::unauthorized)?;
-        // The scope is only used to look up the token's hash; nothing is returned unless it matches.
-        let scope = OrgScope::trusted(org);
-        let mut tx = state.db.begin_org(&scope).await?;
+        Ok(Self {
+            scope: OrgScope::trusted(org),
+            token: token.to_owned(),
+        })
+    }
+}
+
+impl DeviceToken {
+    /// Authenticates the device inside `tx` (opened with `self.scope`): the token's hash must match
+    /// a live device whose owner is still a member. Nothing is returned otherwise.
+    pub async fn verify(&self, tx: &mut OrgTx) -> Result<Device, ApiError> {
         let org = tx.org().to_owned();
-        let row: Option<(String, String, Option<String>)> = run!(&mut tx.conn, c => sqlx::query_as(
-            "SELECT d.device_id, d.user_id, m.team_id FROM devices d
+        let row: Option<(String, String, Option<String>, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
+            "SELECT d.device_id, d.user_id, m.team_id, d.last_seen_at FROM devices d
              JOIN memberships m ON m.org_id = d.org_id AND m.user_id = d.user_id
              WHERE d.org_id = $1 AND d.token_hash = $2 AND d.revoked_at IS NULL",
         )
         .bind(&org)
-        .bind(token_hash(token))
+        .bind(token_hash(&self.token))
         .fetch_optional(c)
         .await
         .map_err(crate::db::DbError::from))?;
+        let (device_id, user_id, team_id, last_seen_at) = row.ok_or_else(ApiError::unauthorized)?;
+        Ok(Device {
+            scope: self.scope.clone(),
+            device_id,
+            user_id,
+            team_id,
+            last_seen_at,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = <DeviceToken as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        let mut tx = state.db.begin_org(&token.scope).await?;
+        let dev = token.verify(&mut tx).await?;
         tx.commit().await?;
-        let (device_id, user_id, team_id) = row.ok_or_else(ApiError::unauthorized)?;
-        Ok(Device { scope, device_id, user_id, team_id })
+        Ok(dev)
     }
 }
 
@@ -488,16 +553,20 @@ pub enum Refreshed {
 /// because either the client or a thief holds a copy: the legitimate holder must log in again.
 pub async fn rotate_refresh(state: &AppState, token: &str) -> Result<Refreshed, ApiError> {
     let mut tx = state.db.begin().await?;
-    let row: Option<(String, Option<i64>, String, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
-        "SELECT r.session_id, r.used_at, s.user_id, s.revoked_at FROM refresh_tokens r
+    // (session id, used at, user id, session revoked at, created at)
+    type RefreshRow = (String, Option<i64>, String, Option<i64>, i64);
+    let row: Option<RefreshRow> = run!(&mut tx.conn, c => sqlx::query_as(
+        "SELECT r.session_id, r.used_at, s.user_id, s.revoked_at, r.created_at FROM refresh_tokens r
          JOIN auth_sessions s ON s.session_id = r.session_id WHERE r.token_hash = $1",
     )
     .bind(token_hash(token))
     .fetch_optional(c)
     .await
     .map_err(crate::db::DbError::from))?;
-    let Some((sid, used_at, user_id, revoked_at)) = row else { return Ok(Refreshed::Refused) };
-    if revoked_at.is_some() {
+    let Some((sid, used_at, user_id, revoked_at, created_at)) = row else {
+        return Ok(Refreshed::Refused);
+    };
+    if revoked_at.is_some() || created_at + REFRESH_TTL_S < now() {
         return Ok(Refreshed::Refused);
     }
     let spent = exec!(&mut tx.conn, c => sqlx::query(
@@ -511,7 +580,10 @@ pub async fn rotate_refresh(state: &AppState, token: &str) -> Result<Refreshed, 
     if used_at.is_some() || spent == 0 {
         revoke_session(&mut tx, &sid).await?;
         tx.commit().await?;
-        tracing::warn!(event = "refresh_token_reuse", "a spent refresh token was presented; session revoked");
+        tracing::warn!(
+            event = "refresh_token_reuse",
+            "a spent refresh token was presented; session revoked"
+        );
         return Ok(Refreshed::Refused);
     }
     let pair = issue_pair(state, &mut tx, &user_id, &sid).await?;
@@ -548,7 +620,25 @@ pub async fn revoke_all_sessions(tx: &mut Tx, user_id: &str) -> Result<(), ApiEr
 
 /// Runs a slow password operation off the async workers.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|_| ApiError::internal())
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::internal())
+}
+
+impl axum::extract::OptionalFromRequestParts<AppState> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if bearer(parts).is_none() {
+            return Ok(None);
+        }
+        <User as FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
 }
 
 #[cfg(test)]
@@ -582,16 +672,5 @@ mod tests {
         assert!(check_password_rule("12345678").is_ok());
         assert!(check_password_rule(&"é".repeat(128)).is_ok());
         assert!(check_password_rule(&"x".repeat(129)).is_err());
-    }
-}
-
-impl axum::extract::OptionalFromRequestParts<AppState> for User {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
-        if bearer(parts).is_none() {
-            return Ok(None);
-        }
-        <User as FromRequestParts<AppState>>::from_request_parts(parts, state).await.map(Some)
     }
 }

@@ -156,6 +156,9 @@ pub struct Cli {
     /// Log format [default: text].
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Print the one-time setup link on start while no organization exists [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub print_setup_link: Option<bool>,
 }
 
 /// The configuration could not be assembled.
@@ -180,7 +183,12 @@ impl Cli {
             }
         };
         put("listen", self.listen.map(|v| v.to_string().into()));
-        put("data_dir", self.data_dir.as_ref().map(|v| v.to_string_lossy().into_owned().into()));
+        put(
+            "data_dir",
+            self.data_dir
+                .as_ref()
+                .map(|v| v.to_string_lossy().into_owned().into()),
+        );
         put("database_url", self.database_url.clone().map(Into::into));
         put("pg_max_connections", self.pg_max_connections.map(Into::into));
         put("public_url", self.public_url.clone().map(Into::into));
@@ -188,8 +196,12 @@ impl Cli {
         put("access_token_ttl_s", self.access_token_ttl_s.map(Into::into));
         put("max_body_bytes", self.max_body_bytes.map(Into::into));
         put("device_code_ttl_s", self.device_code_ttl_s.map(Into::into));
-        put("device_poll_interval_s", self.device_poll_interval_s.map(Into::into));
+        put(
+            "device_poll_interval_s",
+            self.device_poll_interval_s.map(Into::into),
+        );
         put("invite_ttl_s", self.invite_ttl_s.map(Into::into));
+        put("print_setup_link", self.print_setup_link.map(Into::into));
         put(
             "log_format",
             self.log_format.map(|f| match f {
@@ -220,9 +232,13 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("p1.toml", "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 10\ninvite_ttl_s = 5\n")?;
+            jail.create_file(
+                "p1.toml",
+                "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 10\ninvite_ttl_s = 5\n",
+            )?;
             jail.set_env("PROMPT1_MAX_BODY_BYTES", "20");
             jail.set_env("PROMPT1_HOME", "/ignored");
             let cli = Cli::parse_from(["prompt1-server", "--config", "p1.toml", "--invite-ttl-s", "7"]);

@@ -16,7 +16,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The role every request's queries run as on PostgreSQL (created by the migrations).
 pub const APP_ROLE: &str = "prompt1_app";
@@ -47,8 +49,8 @@ pub enum Backend {
 /// A connection pool to one of the backends.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// SQLite file (WAL).
-    Sqlite(SqlitePool),
+    /// SQLite file (WAL), with the in-process writer lock (see [`Db::begin`]).
+    Sqlite(SqlitePool, Arc<Mutex<()>>),
     /// PostgreSQL.
     Postgres(PgPool),
 }
@@ -106,7 +108,9 @@ impl OrgScope {
     /// Made from an org id the caller has proven membership of (or just created). Crate-private: the
     /// constructors that call it live in `auth` and in the flows that create an organization.
     pub(crate) fn trusted(org_id: &str) -> Self {
-        Self { org_id: org_id.to_owned() }
+        Self {
+            org_id: org_id.to_owned(),
+        }
     }
     /// The org id.
     pub fn org_id(&self) -> &str {
@@ -120,6 +124,7 @@ impl OrgScope {
 pub struct Tx {
     /// The open transaction.
     pub conn: Conn,
+    writer: Option<OwnedMutexGuard<()>>,
 }
 
 /// A transaction confined to one organization.
@@ -128,6 +133,7 @@ pub struct OrgTx {
     /// The open transaction.
     pub conn: Conn,
     org: OrgScope,
+    writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl OrgTx {
@@ -135,9 +141,11 @@ impl OrgTx {
     pub fn org(&self) -> &str {
         &self.org.org_id
     }
-    /// Commits.
+    /// Commits (and only then lets the next SQLite writer in).
     pub async fn commit(self) -> DbResult<()> {
-        commit(self.conn).await
+        let r = commit(self.conn).await;
+        drop(self.writer);
+        r
     }
 }
 
@@ -146,11 +154,17 @@ impl Tx {
     pub async fn into_org(self, scope: &OrgScope) -> DbResult<OrgTx> {
         let mut conn = self.conn;
         set_org(&mut conn, Some(scope.org_id())).await?;
-        Ok(OrgTx { conn, org: scope.clone() })
+        Ok(OrgTx {
+            conn,
+            org: scope.clone(),
+            writer: self.writer,
+        })
     }
-    /// Commits.
+    /// Commits (and only then lets the next SQLite writer in).
     pub async fn commit(self) -> DbResult<()> {
-        commit(self.conn).await
+        let r = commit(self.conn).await;
+        drop(self.writer);
+        r
     }
 }
 
@@ -182,8 +196,11 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
-        Ok(Self::Sqlite(pool))
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        Ok(Self::Sqlite(pool, Arc::new(Mutex::new(()))))
     }
 
     /// Connects to PostgreSQL at `url` (use `sslmode=verify-full` in production).
@@ -200,36 +217,57 @@ impl Db {
     /// Which backend this is.
     pub fn backend(&self) -> Backend {
         match self {
-            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Sqlite(..) => Backend::Sqlite,
             Self::Postgres(_) => Backend::Postgres,
         }
     }
 
-    /// Starts a transaction on global tables. SQLite takes the write lock at once (`BEGIN
-    /// IMMEDIATE`) so a read-then-write never fails on a stale snapshot; PostgreSQL switches to the
-    /// app role for the rest of the transaction.
+    /// Starts a transaction on global tables.
+    ///
+    /// SQLite has one writer at a time; rather than letting transactions collide inside SQLite
+    /// (where a waiting writer sleeps in growing steps, and a read-then-write can fail on a stale
+    /// snapshot), writers queue on an in-process lock and then take the file lock at once with
+    /// `BEGIN IMMEDIATE`. PostgreSQL switches to the app role for the rest of the transaction
+    /// (`set_config('role', .., true)` is `SET LOCAL ROLE`), with no org set, in one round trip.
     pub async fn begin(&self) -> DbResult<Tx> {
-        let conn = match self {
-            Self::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+        self.begin_as(None)
+            .await
+            .map(|(conn, writer)| Tx { conn, writer })
+    }
+
+    async fn begin_as(&self, org: Option<&str>) -> DbResult<(Conn, Option<OwnedMutexGuard<()>>)> {
+        Ok(match self {
+            Self::Sqlite(p, lock) => {
+                let guard = lock.clone().lock_owned().await;
+                (Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?), Some(guard))
+            }
             Self::Postgres(p) => {
                 let mut t = p.begin().await?;
-                sqlx::query("SET LOCAL ROLE prompt1_app").execute(&mut *t).await?;
-                sqlx::query("SELECT set_config('app.org_id', '', true)").execute(&mut *t).await?;
-                Conn::Pg(t)
+                sqlx::query(
+                    "SELECT set_config('role', 'prompt1_app', true), set_config('app.org_id', $1, true)",
+                )
+                .bind(org.unwrap_or(""))
+                .execute(&mut *t)
+                .await?;
+                (Conn::Pg(t), None)
             }
-        };
-        Ok(Tx { conn })
+        })
     }
 
     /// Starts a transaction confined to one organization.
     pub async fn begin_org(&self, scope: &OrgScope) -> DbResult<OrgTx> {
-        self.begin().await?.into_org(scope).await
+        let (conn, writer) = self.begin_as(Some(scope.org_id())).await?;
+        Ok(OrgTx {
+            conn,
+            org: scope.clone(),
+            writer,
+        })
     }
 
     /// A trivial query, for `/readyz`.
     pub async fn ping(&self) -> DbResult<()> {
         match self {
-            Self::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
+            Self::Sqlite(p, _) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
             Self::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ())?,
         }
         Ok(())
@@ -238,7 +276,7 @@ impl Db {
     /// Closes the pool (graceful shutdown).
     pub async fn close(&self) {
         match self {
-            Self::Sqlite(p) => p.close().await,
+            Self::Sqlite(p, _) => p.close().await,
             Self::Postgres(p) => p.close().await,
         }
     }
@@ -247,7 +285,7 @@ impl Db {
     /// (owner) role. On PostgreSQL an advisory lock serializes replicas starting together.
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
-            Self::Sqlite(p) => {
+            Self::Sqlite(p, _) => {
                 sqlx::raw_sql(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                 )
@@ -274,7 +312,9 @@ impl Db {
             Self::Postgres(p) => {
                 for (version, sql) in crate::schema::POSTGRES {
                     let mut t = p.begin().await?;
-                    sqlx::query("SELECT pg_advisory_xact_lock(7146013)").execute(&mut *t).await?;
+                    sqlx::query("SELECT pg_advisory_xact_lock(7146013)")
+                        .execute(&mut *t)
+                        .await?;
                     sqlx::raw_sql(
                         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
                     )

@@ -37,7 +37,11 @@ struct Inner<'a> {
 impl ApiError {
     /// An error with a fixed status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     /// 400 with a code.
     pub fn bad_request(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
@@ -45,11 +49,19 @@ impl ApiError {
     }
     /// 401: no valid credentials.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing, invalid, expired or revoked credentials")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing, invalid, expired or revoked credentials",
+        )
     }
     /// 403: authenticated but not allowed.
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your role does not allow this",
+        )
     }
     /// 404: nothing there (also used for other organizations' ids, so they cannot be probed).
     pub fn not_found() -> Self {
@@ -87,7 +99,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Inner { code: self.code, message: &self.message } };
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -103,11 +120,14 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let status = r.status();
         let (code, message) = match &r {
-            JsonRejection::JsonDataError(_) => ("invalid_body", "the JSON body does not match the expected shape"),
-            JsonRejection::JsonSyntaxError(_) => ("malformed_json", "the body is not valid JSON"),
-            JsonRejection::MissingJsonContentType(_) => {
-                ("unsupported_media_type", "expected Content-Type: application/json")
+            JsonRejection::JsonDataError(_) => {
+                ("invalid_body", "the JSON body does not match the expected shape")
             }
+            JsonRejection::JsonSyntaxError(_) => ("malformed_json", "the body is not valid JSON"),
+            JsonRejection::MissingJsonContentType(_) => (
+                "unsupported_media_type",
+                "expected Content-Type: application/json",
+            ),
             _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is too large"),
             _ => ("bad_request", "the body could not be read"),
         };

@@ -6,11 +6,12 @@
 //! same transaction. So a retry, a duplicate inside one batch, or an older revision arriving late
 //! changes nothing, and a later revision never counts the session twice.
 //!
-//! Why batch-shaped: the hot path reads every key of the batch in one query (locking existing rows
-//! on PostgreSQL), inserts all new sessions in one multi-row `INSERT .. ON CONFLICT DO NOTHING
-//! RETURNING`, and applies the summed rollup deltas with one upsert per (user, day) and (team,
-//! day). A key another request inserted concurrently comes back from the insert as not inserted
-//! and goes through the row-locked one-by-one path instead, so concurrency cannot double count.
+//! Why batch-shaped: the hot path inserts all sessions of a batch in one multi-row `INSERT ..
+//! ON CONFLICT DO NOTHING RETURNING`; only the keys that already existed (later revisions, retries,
+//! or a concurrent request's insert, which PostgreSQL makes us wait for) are then read with a row
+//! lock and compared, and the later revisions are written in one `UPDATE .. FROM unnest(..)` on
+//! PostgreSQL. The summed rollup deltas go in one multi-row upsert per table. So the common
+//! case costs a few statements per batch, and concurrency cannot double count.
 
 use crate::auth::Device;
 use crate::db::{DbError, DbResult, OrgTx};
@@ -21,7 +22,6 @@ use prompt1_wire::{SessionKey, SessionSummary, WireError, CURRENT_SCHEMA};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::LazyLock;
 
 /// Number of rollup counters.
 pub const N: usize = METRICS.len();
@@ -91,9 +91,11 @@ pub fn parse_item(raw: &RawValue) -> Result<SessionSummary, (RejectReason, Optio
         serde_json::from_str(raw.get()).map_err(|_| (RejectReason::Malformed, None, None))?;
     match s.validate() {
         Ok(()) => Ok(s),
-        Err(WireError::UnsupportedSchema { .. }) => {
-            Err((RejectReason::UnsupportedSchema, Some(s.session_key), Some(s.revision)))
-        }
+        Err(WireError::UnsupportedSchema { .. }) => Err((
+            RejectReason::UnsupportedSchema,
+            Some(s.session_key),
+            Some(s.revision),
+        )),
         Err(_) => Err((RejectReason::OutOfRange, Some(s.session_key), Some(s.revision))),
     }
 }
@@ -107,15 +109,28 @@ fn add_into(map: &mut Deltas, team: Option<&str>, day: i64, m: &[i64; N], sign: 
     }
 }
 
-static USER_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("user_daily", "user_id"));
-static TEAM_UPSERT: LazyLock<String> = LazyLock::new(|| upsert_sql("team_daily", "team_id"));
-
-fn upsert_sql(table: &str, who: &str) -> String {
+fn upsert_sql(table: &str, who: &str, rows: usize) -> String {
     let cols = METRICS.join(", ");
-    let params = (0..N).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
-    let sets = METRICS.iter().map(|m| format!("{m} = {table}.{m} + excluded.{m}")).collect::<Vec<_>>().join(", ");
+    let width = N + 3;
+    let values = (0..rows)
+        .map(|r| {
+            format!(
+                "({})",
+                (1..=width)
+                    .map(|c| format!("${}", r * width + c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sets = METRICS
+        .iter()
+        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
-        "INSERT INTO {table} (org_id, {who}, day, {cols}) VALUES ($1, $2, $3, {params}) \
+        "INSERT INTO {table} (org_id, {who}, day, {cols}) VALUES {values} \
          ON CONFLICT (org_id, {who}, day) DO UPDATE SET {sets}"
     )
 }
@@ -151,33 +166,113 @@ struct Stored {
 }
 
 /// Reads the stored rows of `keys` for this device, locking them on PostgreSQL.
-async fn load_existing(tx: &mut OrgTx, dev: &Device, keys: &[SessionKey]) -> DbResult<HashMap<SessionKey, Stored>> {
+async fn load_existing(
+    tx: &mut OrgTx,
+    dev: &Device,
+    keys: &[SessionKey],
+) -> DbResult<HashMap<SessionKey, Stored>> {
     let mut out = HashMap::new();
     if keys.is_empty() {
         return Ok(out);
     }
     let org = tx.org().to_owned();
-    let list = (0..keys.len()).map(|i| format!("${}", i + 4)).collect::<Vec<_>>().join(", ");
-    let lock = if matches!(tx.conn, crate::db::Conn::Pg(_)) { " FOR UPDATE" } else { "" };
-    let sql = format!(
-        "SELECT session_key, revision, team_id, summary FROM sessions \
-         WHERE org_id = $1 AND user_id = $2 AND device_id = $3 AND session_key IN ({list}){lock}"
-    );
-    let rows: Vec<(Vec<u8>, i64, Option<String>, String)> = run!(&mut tx.conn, c => {
-        let mut q = sqlx::query_as(&sql).bind(&org).bind(&dev.user_id).bind(&dev.device_id);
-        for k in keys {
-            q = q.bind(k.0.to_vec());
+    // PostgreSQL: one array parameter (one cached plan) and row locks; SQLite: an IN list (its
+    // writer lock already serializes the transaction).
+    let rows: Vec<(Vec<u8>, i64, Option<String>, String)> = match &mut tx.conn {
+        crate::db::Conn::Pg(t) => {
+            let list: Vec<Vec<u8>> = keys.iter().map(|k| k.0.to_vec()).collect();
+            sqlx::query_as(
+                "SELECT session_key, revision, team_id, summary FROM sessions \
+                 WHERE org_id = $1 AND user_id = $2 AND device_id = $3 AND session_key = ANY($4) FOR UPDATE",
+            )
+            .bind(&org)
+            .bind(&dev.user_id)
+            .bind(&dev.device_id)
+            .bind(list)
+            .fetch_all(&mut **t)
+            .await?
         }
-        q.fetch_all(c).await
-    })?;
+        crate::db::Conn::Sqlite(t) => {
+            let list = (0..keys.len())
+                .map(|i| format!("${}", i + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT session_key, revision, team_id, summary FROM sessions \
+                 WHERE org_id = $1 AND user_id = $2 AND device_id = $3 AND session_key IN ({list})"
+            );
+            let mut q = sqlx::query_as(&sql)
+                .bind(&org)
+                .bind(&dev.user_id)
+                .bind(&dev.device_id);
+            for k in keys {
+                q = q.bind(k.0.to_vec());
+            }
+            q.fetch_all(&mut **t).await?
+        }
+    };
     for (key, revision, team_id, summary) in rows {
-        let key: [u8; 16] = key.try_into().map_err(|_| DbError::Corrupt("sessions.session_key"))?;
+        let key: [u8; 16] = key
+            .try_into()
+            .map_err(|_| DbError::Corrupt("sessions.session_key"))?;
         let summary: SessionSummary =
             serde_json::from_str(&summary).map_err(|_| DbError::Corrupt("sessions.summary"))?;
         let revision = u32::try_from(revision).map_err(|_| DbError::Corrupt("sessions.revision"))?;
-        out.insert(SessionKey(key), Stored { revision, team_id, summary });
+        out.insert(
+            SessionKey(key),
+            Stored {
+                revision,
+                team_id,
+                summary,
+            },
+        );
     }
     Ok(out)
+}
+
+/// Stores later revisions: one statement on PostgreSQL (arrays unnested), one per row on SQLite
+/// (in-process, so a statement costs no round trip).
+async fn update_rows(tx: &mut OrgTx, dev: &Device, rows: &[(&SessionSummary, &str)]) -> DbResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let org = tx.org().to_owned();
+    if let crate::db::Conn::Pg(t) = &mut tx.conn {
+        sqlx::query(
+            "UPDATE sessions AS s SET revision = v.revision, is_final = v.is_final, \
+             started_minute = v.started_minute, schema_version = v.schema_version, summary = v.summary, \
+             received_at = $4 \
+             FROM unnest($5::bytea[], $6::bigint[], $7::boolean[], $8::bigint[], $9::bigint[], $10::text[]) \
+             AS v(session_key, revision, is_final, started_minute, schema_version, summary) \
+             WHERE s.org_id = $1 AND s.user_id = $2 AND s.device_id = $3 AND s.session_key = v.session_key \
+             AND s.revision < v.revision",
+        )
+        .bind(&org)
+        .bind(&dev.user_id)
+        .bind(&dev.device_id)
+        .bind(now())
+        .bind(
+            rows.iter()
+                .map(|(s, _)| s.session_key.0.to_vec())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            rows.iter()
+                .map(|(s, _)| i64::from(s.revision))
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|(s, _)| s.is_final).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(s, _)| s.started_minute).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(s, _)| i64::from(s.schema)).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, b)| (*b).to_owned()).collect::<Vec<_>>())
+        .execute(&mut **t)
+        .await?;
+        return Ok(());
+    }
+    for (s, body) in rows {
+        update_row(tx, dev, s, body).await?;
+    }
+    Ok(())
 }
 
 async fn update_row(tx: &mut OrgTx, dev: &Device, s: &SessionSummary, body: &str) -> DbResult<()> {
@@ -235,40 +330,20 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
     }
     let mut keys: Vec<SessionKey> = best.keys().copied().collect();
     keys.sort();
-    let existing = load_existing(tx, dev, &keys).await?;
-
     let mut user_deltas: Deltas = BTreeMap::new();
     let mut team_deltas: Deltas = BTreeMap::new();
-    let mut fresh: Vec<SessionKey> = Vec::new();
-    for key in &keys {
-        let Some((i, s, body)) = best.get(key) else { continue };
-        match existing.get(key) {
-            Some(old) if old.revision >= s.revision => {}
-            Some(old) => {
-                update_row(tx, dev, s, body).await?;
-                let (om, nm) = (metrics_of(&old.summary), metrics_of(s));
-                add_into(&mut user_deltas, None, day_of(&old.summary), &om, -1);
-                add_into(&mut user_deltas, None, day_of(s), &nm, 1);
-                if let Some(team) = old.team_id.as_deref() {
-                    add_into(&mut team_deltas, Some(team), day_of(&old.summary), &om, -1);
-                    add_into(&mut team_deltas, Some(team), day_of(s), &nm, 1);
-                }
-                results[*i].status = UploadStatus::Stored;
-            }
-            None => fresh.push(*key),
-        }
-    }
 
-    // All new sessions in one statement; whatever a concurrent request inserted first comes back
-    // missing from RETURNING and is redone on the locked path below.
-    let mut lost: Vec<SessionKey> = Vec::new();
-    if !fresh.is_empty() {
-        let sql = insert_sql(fresh.len());
+    // Insert first: new sessions (the common case) cost one statement for the whole batch. A key
+    // that already exists, or that a concurrent request is inserting (PostgreSQL waits for it), is
+    // missing from RETURNING and takes the locked compare-and-update path below.
+    let mut existing_keys: Vec<SessionKey> = Vec::new();
+    if !keys.is_empty() {
+        let sql = insert_sql(keys.len());
         let org = tx.org().to_owned();
         let t = now();
         let inserted: Vec<(Vec<u8>,)> = run!(&mut tx.conn, c => {
             let mut q = sqlx::query_as(&sql);
-            for key in &fresh {
+            for key in &keys {
                 let Some((_, s, body)) = best.get(key) else { continue };
                 q = q
                     .bind(&org)
@@ -286,9 +361,9 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
             q.fetch_all(c).await
         })?;
         let inserted: std::collections::HashSet<Vec<u8>> = inserted.into_iter().map(|r| r.0).collect();
-        for key in &fresh {
+        for key in &keys {
             let Some((i, s, _)) = best.get(key) else { continue };
-            if inserted.contains(&key.0.to_vec()) {
+            if inserted.contains(key.0.as_slice()) {
                 let m = metrics_of(s);
                 add_into(&mut user_deltas, None, day_of(s), &m, 1);
                 if let Some(team) = dev.team_id.as_deref() {
@@ -296,62 +371,83 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
                 }
                 results[*i].status = UploadStatus::Stored;
             } else {
-                lost.push(*key);
+                existing_keys.push(*key);
             }
         }
     }
-    if !lost.is_empty() {
-        let again = load_existing(tx, dev, &lost).await?;
-        for key in &lost {
-            let (Some((i, s, body)), Some(old)) = (best.get(key), again.get(key)) else { continue };
+    let mut updates: Vec<(&SessionSummary, &str)> = Vec::new();
+    if !existing_keys.is_empty() {
+        let existing = load_existing(tx, dev, &existing_keys).await?;
+        for key in &existing_keys {
+            let (Some((i, s, body)), Some(old)) = (best.get(key), existing.get(key)) else {
+                continue;
+            };
             if old.revision >= s.revision {
                 continue;
             }
-            update_row(tx, dev, s, body).await?;
+            updates.push((s, body.as_str()));
             let (om, nm) = (metrics_of(&old.summary), metrics_of(s));
             add_into(&mut user_deltas, None, day_of(&old.summary), &om, -1);
             add_into(&mut user_deltas, None, day_of(s), &nm, 1);
+            // A later revision counts for the team the session was first counted for.
             if let Some(team) = old.team_id.as_deref() {
                 add_into(&mut team_deltas, Some(team), day_of(&old.summary), &om, -1);
                 add_into(&mut team_deltas, Some(team), day_of(s), &nm, 1);
             }
             results[*i].status = UploadStatus::Stored;
         }
+        update_rows(tx, dev, &updates).await?;
     }
 
-    apply(tx, &USER_UPSERT, &dev.user_id, &user_deltas).await?;
-    for ((team, day), m) in &team_deltas {
-        if let Some(team) = team {
-            let one: Deltas = BTreeMap::from([((None, *day), *m)]);
-            apply(tx, &TEAM_UPSERT, team, &one).await?;
-        }
+    let user_rows: Vec<(&str, i64, &[i64; N])> = user_deltas
+        .iter()
+        .map(|((_, day), m)| (dev.user_id.as_str(), *day, m))
+        .collect();
+    apply(tx, "user_daily", "user_id", &user_rows).await?;
+    let team_rows: Vec<(&str, i64, &[i64; N])> = team_deltas
+        .iter()
+        .filter_map(|((team, day), m)| Some((team.as_deref()?, *day, m)))
+        .collect();
+    apply(tx, "team_daily", "team_id", &team_rows).await?;
+    // Last upload time, at minute precision: one write per device per minute at most.
+    if dev.last_seen_at.is_none_or(|t| now() - t >= 60) {
+        let org = tx.org().to_owned();
+        exec!(&mut tx.conn, c => sqlx::query(
+            "UPDATE devices SET last_seen_at = $3 WHERE org_id = $1 AND device_id = $2",
+        )
+        .bind(&org)
+        .bind(&dev.device_id)
+        .bind(now())
+        .execute(c)
+        .await)?;
     }
-    let org = tx.org().to_owned();
-    exec!(&mut tx.conn, c => sqlx::query(
-        "UPDATE devices SET last_seen_at = $3 WHERE org_id = $1 AND device_id = $2",
-    )
-    .bind(&org)
-    .bind(&dev.device_id)
-    .bind(now())
-    .execute(c)
-    .await)?;
-    Ok(UploadAck { max_schema: CURRENT_SCHEMA, results })
+    Ok(UploadAck {
+        max_schema: CURRENT_SCHEMA,
+        results,
+    })
 }
 
-async fn apply(tx: &mut OrgTx, sql: &str, who: &str, deltas: &Deltas) -> DbResult<()> {
+/// Adds the deltas to `table` in one multi-row upsert (rows whose deltas are all zero skipped).
+async fn apply(tx: &mut OrgTx, table: &str, who: &str, rows: &[(&str, i64, &[i64; N])]) -> DbResult<()> {
+    let rows: Vec<_> = rows
+        .iter()
+        .filter(|(_, _, m)| m.iter().any(|v| *v != 0))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = upsert_sql(table, who, rows.len());
     let org = tx.org().to_owned();
-    for ((_, day), m) in deltas {
-        if m.iter().all(|v| *v == 0) {
-            continue;
-        }
-        exec!(&mut tx.conn, c => {
-            let mut q = sqlx::query(sql).bind(&org).bind(who).bind(*day);
-            for v in m {
+    exec!(&mut tx.conn, c => {
+        let mut q = sqlx::query(&sql);
+        for (id, day, m) in &rows {
+            q = q.bind(&org).bind(*id).bind(*day);
+            for v in m.iter() {
                 q = q.bind(*v);
             }
-            q.execute(c).await
-        })?;
-    }
+        }
+        q.execute(c).await
+    })?;
     Ok(())
 }
 
@@ -367,7 +463,11 @@ pub struct DayTotals {
 
 /// Reads rollup rows of `table` (`user_daily` or `team_daily`) for `who` in this org.
 pub async fn read_rollups(tx: &mut OrgTx, team: bool, who: &str) -> DbResult<Vec<DayTotals>> {
-    let (table, col) = if team { ("team_daily", "team_id") } else { ("user_daily", "user_id") };
+    let (table, col) = if team {
+        ("team_daily", "team_id")
+    } else {
+        ("user_daily", "user_id")
+    };
     let sql = format!(
         "SELECT day, {} FROM {table} WHERE org_id = $1 AND {col} = $2 ORDER BY day",
         METRICS.join(", ")

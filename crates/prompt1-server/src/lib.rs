@@ -85,7 +85,11 @@ pub async fn build_state(cfg: Config) -> Result<AppState, StartError> {
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             Db::open_sqlite(std::path::Path::new(path)).await?
         }
-        Some(_) => return Err(StartError::Config("database_url must be postgres://... or sqlite:PATH".into())),
+        Some(_) => {
+            return Err(StartError::Config(
+                "database_url must be postgres://... or sqlite:PATH".into(),
+            ))
+        }
         None => {
             let dir = cfg
                 .data_dir
@@ -98,20 +102,28 @@ pub async fn build_state(cfg: Config) -> Result<AppState, StartError> {
     };
     db.migrate().await?;
     let secret = match &cfg.jwt_secret {
-        Some(s) => hex::decode(s.expose())
-            .map_err(|_| StartError::Config("jwt_secret must be hex".into()))?,
+        Some(s) => {
+            hex::decode(s.expose()).map_err(|_| StartError::Config("jwt_secret must be hex".into()))?
+        }
         None => orgs::stored_secret(&db).await?,
     };
     let keys = auth::Keys::new(&secret, &cfg.base_url(), cfg.access_token_ttl_s)
         .map_err(|_| StartError::Config("jwt_secret must be at least 32 bytes".into()))?;
     auth::warm_up();
-    Ok(AppState { db, keys, cfg: Arc::new(cfg), metrics: metrics_handle() })
+    Ok(AppState {
+        db,
+        keys,
+        cfg: Arc::new(cfg),
+        metrics: metrics_handle(),
+    })
 }
 
 /// If no organization has been set up yet, makes a fresh one-time setup link (any older one stops
 /// working) and returns it.
 pub async fn setup_link(state: &AppState) -> Result<Option<String>, StartError> {
-    Ok(orgs::new_setup_token(&state.db).await?.map(|t| format!("{}/setup?token={t}", state.cfg.base_url())))
+    Ok(orgs::new_setup_token(&state.db)
+        .await?
+        .map(|t| format!("{}/setup?token={t}", state.cfg.base_url())))
 }
 
 /// The whole HTTP application.
@@ -135,7 +147,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let db = state.db.clone();
-    let result = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
     db.close().await;
     result
 }

@@ -18,8 +18,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let listen = cfg.listen;
     let print_setup = cfg.print_setup_link;
-    let state = prompt1_server::build_state(cfg).await.context("starting prompt1-server")?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let state = prompt1_server::build_state(cfg)
+        .await
+        .context("starting prompt1-server")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, backend = ?state.db.backend(), "listening");
     if print_setup {
         if let Some(link) = prompt1_server::setup_link(&state).await? {

@@ -68,7 +68,12 @@ pub async fn new_setup_token(db: &Db) -> DbResult<Option<String>> {
         return Ok(None);
     }
     let token = auth::random_token();
-    put_setting(&mut tx, "setup_token_hash", &hex::encode(auth::token_hash(&token))).await?;
+    put_setting(
+        &mut tx,
+        "setup_token_hash",
+        &hex::encode(auth::token_hash(&token)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(token))
 }
@@ -86,12 +91,16 @@ pub async fn setup_token_valid(db: &Db, token: &str) -> DbResult<bool> {
 pub fn clean_email(email: &str) -> ApiResult<String> {
     let e = email.trim().to_lowercase();
     let ok = e.len() <= 254
-        && e.split_once('@').is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && e.split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'))
         && !e.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(e)
     } else {
-        Err(ApiError::bad_request("invalid_email", "that is not an email address"))
+        Err(ApiError::bad_request(
+            "invalid_email",
+            "that is not an email address",
+        ))
     }
 }
 
@@ -99,7 +108,10 @@ pub fn clean_email(email: &str) -> ApiResult<String> {
 pub fn clean_name(name: &str) -> ApiResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 || n.chars().any(char::is_control) {
-        return Err(ApiError::bad_request("invalid_name", "names are 1 to 100 characters"));
+        return Err(ApiError::bad_request(
+            "invalid_name",
+            "names are 1 to 100 characters",
+        ));
     }
     Ok(n.to_owned())
 }
@@ -119,14 +131,20 @@ async fn insert_user(tx: &mut Tx, email: &str, hash: &str, org_id: Option<&str>)
     .map_err(dberr));
     match r {
         Ok(_) => Ok(user_id),
-        Err(e) if is_unique_violation(&e) => {
-            Err(ApiError::conflict("email_taken", "an account with this email already exists"))
-        }
+        Err(e) if is_unique_violation(&e) => Err(ApiError::conflict(
+            "email_taken",
+            "an account with this email already exists",
+        )),
         Err(e) => Err(e.into()),
     }
 }
 
-async fn audit(tx: &mut OrgTx, actor: Option<&str>, event: &'static str, subject: Option<&str>) -> DbResult<()> {
+async fn audit(
+    tx: &mut OrgTx,
+    actor: Option<&str>,
+    event: &'static str,
+    subject: Option<&str>,
+) -> DbResult<()> {
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query(
         "INSERT INTO audit_log (org_id, event_id, at, actor_user_id, event, subject_id) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -144,12 +162,22 @@ async fn audit(tx: &mut OrgTx, actor: Option<&str>, event: &'static str, subject
 }
 
 /// First-admin setup from the printed link: creates the organization and its admin, and signs in.
-pub async fn setup(state: &AppState, token: &str, org_name: &str, email: &str, password: &str) -> ApiResult<TokenPair> {
+pub async fn setup(
+    state: &AppState,
+    token: &str,
+    org_name: &str,
+    email: &str,
+    password: &str,
+) -> ApiResult<TokenPair> {
     let org_name = clean_name(org_name)?;
     let email = clean_email(email)?;
     auth::check_password_rule(password)?;
     if !setup_token_valid(&state.db, token).await? {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_setup_token", "this setup link is not valid"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_setup_token",
+            "this setup link is not valid",
+        ));
     }
     let pw = password.to_owned();
     let hash = auth::blocking(move || auth::hash_password(&pw)).await??;
@@ -159,7 +187,11 @@ pub async fn setup(state: &AppState, token: &str, org_name: &str, email: &str, p
         && setting(&mut tx, "setup_token_hash").await?.as_deref()
             == Some(hex::encode(auth::token_hash(token)).as_str()))
     {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_setup_token", "this setup link is not valid"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_setup_token",
+            "this setup link is not valid",
+        ));
     }
     put_setting(&mut tx, "setup_done", "1").await?;
     exec!(&mut tx.conn, c => sqlx::query("DELETE FROM settings WHERE key = 'setup_token_hash'").execute(c).await.map_err(dberr))?;
@@ -168,7 +200,12 @@ pub async fn setup(state: &AppState, token: &str, org_name: &str, email: &str, p
 
 /// Creates another organization with its first admin and signs the admin in (operators and
 /// tests; the first organization comes from the setup link).
-pub async fn create_org_with_admin(state: &AppState, org_name: &str, email: &str, password: &str) -> ApiResult<TokenPair> {
+pub async fn create_org_with_admin(
+    state: &AppState,
+    org_name: &str,
+    email: &str,
+    password: &str,
+) -> ApiResult<TokenPair> {
     let org_name = clean_name(org_name)?;
     let email = clean_email(email)?;
     auth::check_password_rule(password)?;
@@ -179,7 +216,13 @@ pub async fn create_org_with_admin(state: &AppState, org_name: &str, email: &str
     create_org_in(state, tx, &org_name, &email, &hash).await
 }
 
-async fn create_org_in(state: &AppState, mut tx: Tx, org_name: &str, email: &str, hash: &str) -> ApiResult<TokenPair> {
+async fn create_org_in(
+    state: &AppState,
+    mut tx: Tx,
+    org_name: &str,
+    email: &str,
+    hash: &str,
+) -> ApiResult<TokenPair> {
     let org_id = auth::new_id();
     let user_id = insert_user(&mut tx, email, hash, Some(&org_id)).await?;
     let pair = auth::start_session(state, &mut tx, &user_id).await?;
@@ -213,7 +256,11 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ApiResult<T
         && auth::blocking(move || auth::verify_password(&pw, stored.as_deref())).await?;
     let Some((user_id, _)) = row.filter(|_| ok) else {
         metrics::counter!("prompt1_login_failures_total").increment(1);
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong email or password"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong email or password",
+        ));
     };
     let mut tx = state.db.begin().await?;
     let pair = auth::start_session(state, &mut tx, &user_id).await?;
@@ -245,7 +292,13 @@ pub async fn change_password(state: &AppState, user: &User, old: &str, new: &str
         }
     })
     .await??
-    .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong current password"))?;
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong current password",
+        )
+    })?;
     let mut tx = state.db.begin().await?;
     exec!(&mut tx.conn, c => sqlx::query("UPDATE users SET password_hash = $2 WHERE user_id = $1")
         .bind(&user.user_id).bind(&hash).execute(c).await.map_err(dberr))?;
@@ -257,12 +310,20 @@ pub async fn change_password(state: &AppState, user: &User, old: &str, new: &str
 /// An invite link's token: `<org id>.<64 hex digits>`.
 fn parse_invite(token: &str) -> Option<&str> {
     let (org, secret) = token.split_once('.')?;
-    let ok = org.len() == 32 && secret.len() == 64 && org.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit());
+    let ok = org.len() == 32
+        && secret.len() == 64
+        && org.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit());
     ok.then_some(org)
 }
 
 /// Creates an invite link (admins only).
-pub async fn create_invite(state: &AppState, m: &Member, actor: &str, role: Role, team_id: Option<&str>) -> ApiResult<String> {
+pub async fn create_invite(
+    state: &AppState,
+    m: &Member,
+    actor: &str,
+    role: Role,
+    team_id: Option<&str>,
+) -> ApiResult<String> {
     m.require_admin()?;
     let mut tx = state.db.begin_org(&m.scope).await?;
     if let Some(team) = team_id {
@@ -320,7 +381,10 @@ pub async fn accept_invite(state: &AppState, token: &str, who: Joiner<'_>) -> Ap
             Some(auth::blocking(move || auth::hash_password(&pw)).await??)
         }
         Joiner::Existing(u) if u.member.is_some() => {
-            return Err(ApiError::conflict("already_member", "leave your current organization first"));
+            return Err(ApiError::conflict(
+                "already_member",
+                "leave your current organization first",
+            ));
         }
         Joiner::Existing(_) => None,
     };
@@ -335,7 +399,10 @@ pub async fn accept_invite(state: &AppState, token: &str, who: Joiner<'_>) -> Ap
             let n = exec!(&mut tx.conn, c => sqlx::query("UPDATE users SET org_id = $2 WHERE user_id = $1 AND org_id IS NULL")
                 .bind(&u.user_id).bind(&org).execute(c).await.map_err(dberr))?;
             if n == 0 {
-                return Err(ApiError::conflict("already_member", "leave your current organization first"));
+                return Err(ApiError::conflict(
+                    "already_member",
+                    "leave your current organization first",
+                ));
             }
             (u.user_id.clone(), None)
         }
@@ -371,7 +438,9 @@ async fn member_role(tx: &mut OrgTx, user_id: &str) -> ApiResult<Role> {
         "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2",
     )
     .bind(&org).bind(user_id).fetch_optional(c).await.map_err(dberr))?;
-    role.as_deref().and_then(Role::parse).ok_or_else(ApiError::not_found)
+    role.as_deref()
+        .and_then(Role::parse)
+        .ok_or_else(ApiError::not_found)
 }
 
 async fn team_exists(tx: &mut OrgTx, team_id: &str) -> ApiResult<()> {
@@ -388,7 +457,10 @@ async fn team_exists(tx: &mut OrgTx, team_id: &str) -> ApiResult<()> {
 /// Removes `user_id` from the organization: membership gone, devices revoked, org pointer cleared.
 async fn drop_member(tx: &mut OrgTx, user_id: &str) -> ApiResult<()> {
     if member_role(tx, user_id).await? == Role::Admin && admin_count(tx).await? <= 1 {
-        return Err(ApiError::conflict("last_admin", "an organization needs at least one admin"));
+        return Err(ApiError::conflict(
+            "last_admin",
+            "an organization needs at least one admin",
+        ));
     }
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
@@ -428,7 +500,10 @@ pub async fn set_role(state: &AppState, m: &Member, actor: &str, target: &str, r
     let mut tx = state.db.begin_org(&m.scope).await?;
     let current = member_role(&mut tx, target).await?;
     if current == Role::Admin && role != Role::Admin && admin_count(&mut tx).await? <= 1 {
-        return Err(ApiError::conflict("last_admin", "an organization needs at least one admin"));
+        return Err(ApiError::conflict(
+            "last_admin",
+            "an organization needs at least one admin",
+        ));
     }
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2")
@@ -439,7 +514,13 @@ pub async fn set_role(state: &AppState, m: &Member, actor: &str, target: &str, r
 }
 
 /// Moves a member to a team, or out of any team (admins only).
-pub async fn set_team(state: &AppState, m: &Member, actor: &str, target: &str, team: Option<&str>) -> ApiResult<()> {
+pub async fn set_team(
+    state: &AppState,
+    m: &Member,
+    actor: &str,
+    target: &str,
+    team: Option<&str>,
+) -> ApiResult<()> {
     m.require_admin()?;
     let mut tx = state.db.begin_org(&m.scope).await?;
     member_role(&mut tx, target).await?;
@@ -484,7 +565,12 @@ pub async fn list_members(state: &AppState, m: &Member) -> ApiResult<Vec<MemberV
         .into_iter()
         .filter(|r| m.role == Role::Admin || (r.3.is_some() && r.3 == m.team_id))
         .filter_map(|(user_id, email, role, team_id)| {
-            Some(MemberView { user_id, email, role: Role::parse(&role)?, team_id })
+            Some(MemberView {
+                user_id,
+                email,
+                role: Role::parse(&role)?,
+                team_id,
+            })
         })
         .collect())
 }
@@ -507,7 +593,10 @@ pub async fn list_teams(state: &AppState, m: &Member) -> ApiResult<Vec<TeamView>
     )
     .bind(&org).fetch_all(c).await.map_err(dberr))?;
     tx.commit().await?;
-    Ok(rows.into_iter().map(|(team_id, name)| TeamView { team_id, name }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(team_id, name)| TeamView { team_id, name })
+        .collect())
 }
 
 /// Creates a team (admins only).
@@ -520,7 +609,9 @@ pub async fn create_team(state: &AppState, m: &Member, actor: &str, name: &str) 
     let r = exec!(&mut tx.conn, c => sqlx::query("INSERT INTO teams (org_id, team_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&org).bind(&team_id).bind(&name).bind(now()).execute(c).await.map_err(dberr));
     match r {
-        Err(e) if is_unique_violation(&e) => return Err(ApiError::conflict("name_taken", "a team with this name exists")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::conflict("name_taken", "a team with this name exists"))
+        }
         r => r?,
     };
     audit(&mut tx, Some(actor), "team_created", Some(&team_id)).await?;
@@ -537,7 +628,9 @@ pub async fn rename_team(state: &AppState, m: &Member, team_id: &str, name: &str
     let r = exec!(&mut tx.conn, c => sqlx::query("UPDATE teams SET name = $3 WHERE org_id = $1 AND team_id = $2")
         .bind(&org).bind(team_id).bind(&name).execute(c).await.map_err(dberr));
     let n = match r {
-        Err(e) if is_unique_violation(&e) => return Err(ApiError::conflict("name_taken", "a team with this name exists")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::conflict("name_taken", "a team with this name exists"))
+        }
         r => r?,
     };
     if n == 0 {
@@ -569,14 +662,22 @@ const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 fn user_code() -> String {
     let mut b = [0u8; 8];
     auth::fill_random(&mut b);
-    let s: String = b.iter().map(|x| USER_CODE_ALPHABET[(*x as usize) % USER_CODE_ALPHABET.len()] as char).collect();
+    let s: String = b
+        .iter()
+        .map(|x| USER_CODE_ALPHABET[(*x as usize) % USER_CODE_ALPHABET.len()] as char)
+        .collect();
     format!("{}-{}", &s[..4], &s[4..])
 }
 
 /// Normalizes what a person typed as a user code (`bcdf ghjk` -> `BCDF-GHJK`).
 pub fn normalize_user_code(input: &str) -> Option<String> {
-    let s: String = input.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    (s.len() == 8 && s.bytes().all(|b| USER_CODE_ALPHABET.contains(&b))).then(|| format!("{}-{}", &s[..4], &s[4..]))
+    let s: String = input
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (s.len() == 8 && s.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)))
+        .then(|| format!("{}-{}", &s[..4], &s[4..]))
 }
 
 /// A started device login.
@@ -667,7 +768,10 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
         return bad("invalid_grant", "unknown device code");
     };
     if expires_at <= now() && status != "approved" {
-        return bad("expired_token", "the device code expired; run prompt1 login again");
+        return bad(
+            "expired_token",
+            "the device code expired; run prompt1 login again",
+        );
     }
     match status.as_str() {
         "pending" => return bad("authorization_pending", "waiting for approval in the browser"),
@@ -675,7 +779,9 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
         "consumed" => return bad("invalid_grant", "this device code was already used"),
         _ => {}
     }
-    let (Some(org), Some(user_id)) = (org, user_id) else { return Err(ApiError::internal()) };
+    let (Some(org), Some(user_id)) = (org, user_id) else {
+        return Err(ApiError::internal());
+    };
     exec!(&mut tx.conn, c => sqlx::query("UPDATE device_logins SET status = 'consumed' WHERE code_hash = $1")
         .bind(auth::token_hash(device_code)).execute(c).await.map_err(dberr))?;
     let mut otx = tx.into_org(&OrgScope::trusted(&org)).await?;
@@ -689,7 +795,10 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
     .execute(c).await.map_err(dberr))?;
     audit(&mut otx, Some(&user_id), "device_approved", Some(&device_id)).await?;
     otx.commit().await?;
-    Ok(DeviceGrant { device_token: token, device_id })
+    Ok(DeviceGrant {
+        device_token: token,
+        device_id,
+    })
 }
 
 /// A device as listed to its owner.
@@ -718,7 +827,12 @@ pub async fn list_devices(state: &AppState, user: &User) -> ApiResult<Vec<Device
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .map(|(device_id, created_at, last_seen_at, revoked_at)| DeviceView { device_id, created_at, last_seen_at, revoked_at })
+        .map(|(device_id, created_at, last_seen_at, revoked_at)| DeviceView {
+            device_id,
+            created_at,
+            last_seen_at,
+            revoked_at,
+        })
         .collect())
 }
 
@@ -745,7 +859,13 @@ pub async fn revoke_self(state: &AppState, dev: &Device) -> ApiResult<()> {
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query("UPDATE devices SET revoked_at = $3 WHERE org_id = $1 AND device_id = $2")
         .bind(&org).bind(&dev.device_id).bind(now()).execute(c).await.map_err(dberr))?;
-    audit(&mut tx, Some(&dev.user_id), "device_revoked_itself", Some(&dev.device_id)).await?;
+    audit(
+        &mut tx,
+        Some(&dev.user_id),
+        "device_revoked_itself",
+        Some(&dev.device_id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -781,13 +901,15 @@ pub async fn recent_sessions(state: &AppState, user: &User, limit: i64) -> ApiRe
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .map(|(k, device_id, revision, is_final, started_minute, summary)| SessionView {
-            session_key: hex::encode(k),
-            device_id,
-            revision,
-            is_final,
-            started_minute,
-            summary: serde_json::from_str(&summary).unwrap_or(serde_json::Value::Null),
-        })
+        .map(
+            |(k, device_id, revision, is_final, started_minute, summary)| SessionView {
+                session_key: hex::encode(k),
+                device_id,
+                revision,
+                is_final,
+                started_minute,
+                summary: serde_json::from_str(&summary).unwrap_or(serde_json::Value::Null),
+            },
+        )
         .collect())
 }

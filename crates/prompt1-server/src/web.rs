@@ -64,13 +64,20 @@ fn page(title: &str, body: &str) -> Html<String> {
 }
 
 fn error_box(msg: Option<&str>) -> String {
-    msg.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))).unwrap_or_default()
+    msg.map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
+        .unwrap_or_default()
 }
 
 fn cookie_headers(pair: &TokenPair, access_ttl: u64) -> HeaderMap {
     let mut h = HeaderMap::new();
-    let a = format!("{ACCESS_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={access_ttl}", pair.access_token);
-    let r = format!("{REFRESH_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000", pair.refresh_token);
+    let a = format!(
+        "{ACCESS_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={access_ttl}",
+        pair.access_token
+    );
+    let r = format!(
+        "{REFRESH_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000",
+        pair.refresh_token
+    );
     for v in [a, r] {
         if let Ok(v) = HeaderValue::from_str(&v) {
             h.append(header::SET_COOKIE, v);
@@ -82,7 +89,9 @@ fn cookie_headers(pair: &TokenPair, access_ttl: u64) -> HeaderMap {
 fn clear_cookies() -> HeaderMap {
     let mut h = HeaderMap::new();
     for name in [ACCESS_COOKIE, REFRESH_COOKIE] {
-        if let Ok(v) = HeaderValue::from_str(&format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")) {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0"
+        )) {
             h.append(header::SET_COOKIE, v);
         }
     }
@@ -100,7 +109,9 @@ fn safe_next(next: Option<&str>) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -114,7 +125,11 @@ impl FromRequestParts<AppState> for WebUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
         if let Some(token) = auth::cookie(parts, ACCESS_COOKIE) {
             if let Ok(claims) = state.keys.verify_access(token) {
                 match auth::load_user(state, &claims).await {
@@ -127,7 +142,11 @@ impl FromRequestParts<AppState> for WebUser {
         if parts.method == axum::http::Method::GET && auth::cookie(parts, REFRESH_COOKIE).is_some() {
             return Err(Redirect::to(&format!("/renew?next={}", urlencode(&here))).into_response());
         }
-        let target = if parts.method == axum::http::Method::GET { here } else { "/".into() };
+        let target = if parts.method == axum::http::Method::GET {
+            here
+        } else {
+            "/".into()
+        };
         Err(Redirect::to(&format!("/login?next={}", urlencode(&target))).into_response())
     }
 }
@@ -136,7 +155,11 @@ fn check_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => Ok(()),
         Some(o) if o == state.cfg.base_url() => Ok(()),
-        Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "bad_origin", "cross-site form posts are refused")),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "bad_origin",
+            "cross-site form posts are refused",
+        )),
     }
 }
 
@@ -145,18 +168,30 @@ fn check_csrf(state: &AppState, headers: &HeaderMap, user: &User, tag: &str) -> 
     if state.keys.check_csrf(&user.session_id, tag) {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "bad_csrf", "the form expired; reload the page"))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "bad_csrf",
+            "the form expired; reload the page",
+        ))
     }
 }
 
 fn csrf_field(state: &AppState, user: &User) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", state.keys.csrf_tag(&user.session_id))
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        state.keys.csrf_tag(&user.session_id)
+    )
 }
 
 fn fmt_time(secs: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(secs)
         .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok())
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -164,12 +199,12 @@ async fn home(State(st): State<AppState>, WebUser(user): WebUser) -> Result<Html
     let csrf = csrf_field(&st, &user);
     let mut body = format!("<p>Signed in as <strong>{}</strong>.</p>", esc(&user.email));
     match &user.member {
-        None => body.push_str("<p>You are not in an organization yet. Open an invite link from your admin.</p>"),
+        None => {
+            body.push_str("<p>You are not in an organization yet. Open an invite link from your admin.</p>")
+        }
         Some(m) => {
             body.push_str(&format!("<p>Role: {}.</p>", m.role.as_str()));
-            body.push_str(
-                "<h2>Connect a machine</h2><p>On your machine run <code>prompt1 login ",
-            );
+            body.push_str("<h2>Connect a machine</h2><p>On your machine run <code>prompt1 login ");
             body.push_str(&esc(&st.cfg.base_url()));
             body.push_str("</code> and approve the code it shows.</p><h2>Your devices</h2>");
             let devices = orgs::list_devices(&st, &user).await?;
@@ -265,14 +300,20 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, ApiError> {
+async fn login_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, ApiError> {
     check_origin(&st, &headers)?;
     let next = safe_next(f.next.as_deref());
     match orgs::login(&st, &f.email, &f.password).await {
         Ok(pair) => Ok((cookie_headers(&pair, st.keys.access_ttl_s()), Redirect::to(&next)).into_response()),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            Ok((StatusCode::UNAUTHORIZED, login_form(&next, Some("Wrong email or password."))).into_response())
-        }
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => Ok((
+            StatusCode::UNAUTHORIZED,
+            login_form(&next, Some("Wrong email or password.")),
+        )
+            .into_response()),
         Err(e) => Err(e),
     }
 }
@@ -293,14 +334,22 @@ async fn logout(
     Ok((clear_cookies(), Redirect::to("/login")).into_response())
 }
 
-async fn renew(State(st): State<AppState>, Query(q): Query<NextQuery>, parts: axum::http::request::Parts) -> Response {
+async fn renew(
+    State(st): State<AppState>,
+    Query(q): Query<NextQuery>,
+    parts: axum::http::request::Parts,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     if let Some(token) = auth::cookie(&parts, REFRESH_COOKIE) {
         if let Ok(Refreshed::Ok(pair, _)) = auth::rotate_refresh(&st, token).await {
             return (cookie_headers(&pair, st.keys.access_ttl_s()), Redirect::to(&next)).into_response();
         }
     }
-    (clear_cookies(), Redirect::to(&format!("/login?next={}", urlencode(&next)))).into_response()
+    (
+        clear_cookies(),
+        Redirect::to(&format!("/login?next={}", urlencode(&next))),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -328,7 +377,11 @@ fn setup_form(token: &str, error: Option<&str>) -> Html<String> {
 async fn setup_page(State(st): State<AppState>, Query(q): Query<TokenQuery>) -> Result<Response, ApiError> {
     let token = q.token.unwrap_or_default();
     if !orgs::setup_token_valid(&st.db, &token).await? {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_setup_token", "this setup link is not valid"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_setup_token",
+            "this setup link is not valid",
+        ));
     }
     Ok(setup_form(&token, None).into_response())
 }
@@ -341,7 +394,11 @@ struct SetupForm {
     password: String,
 }
 
-async fn setup_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<SetupForm>) -> Result<Response, ApiError> {
+async fn setup_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SetupForm>,
+) -> Result<Response, ApiError> {
     check_origin(&st, &headers)?;
     match orgs::setup(&st, &f.token, &f.org_name, &f.email, &f.password).await {
         Ok(pair) => Ok((cookie_headers(&pair, st.keys.access_ttl_s()), Redirect::to("/")).into_response()),
@@ -404,13 +461,26 @@ async fn invite_submit(
             Ok(Redirect::to("/").into_response())
         }
         (Err(_), Some(email), Some(password)) => {
-            let pair = orgs::accept_invite(&st, &token, Joiner::New { email: &email, password: &password }).await?;
+            let pair = orgs::accept_invite(
+                &st,
+                &token,
+                Joiner::New {
+                    email: &email,
+                    password: &password,
+                },
+            )
+            .await?;
             match pair {
-                Some(pair) => Ok((cookie_headers(&pair, st.keys.access_ttl_s()), Redirect::to("/")).into_response()),
+                Some(pair) => {
+                    Ok((cookie_headers(&pair, st.keys.access_ttl_s()), Redirect::to("/")).into_response())
+                }
                 None => Ok(Redirect::to("/login").into_response()),
             }
         }
-        _ => Err(ApiError::bad_request("invalid_form", "email and password are required")),
+        _ => Err(ApiError::bad_request(
+            "invalid_form",
+            "email and password are required",
+        )),
     }
 }
 
@@ -425,9 +495,16 @@ async fn device_page(
     WebUser(user): WebUser,
 ) -> Result<Html<String>, ApiError> {
     if user.member.is_none() {
-        return Ok(page("Approve a device", "<p>Join an organization before connecting a device.</p>"));
+        return Ok(page(
+            "Approve a device",
+            "<p>Join an organization before connecting a device.</p>",
+        ));
     }
-    let code = q.code.as_deref().and_then(orgs::normalize_user_code).unwrap_or_default();
+    let code = q
+        .code
+        .as_deref()
+        .and_then(orgs::normalize_user_code)
+        .unwrap_or_default();
     Ok(page(
         "Approve a device",
         &format!(

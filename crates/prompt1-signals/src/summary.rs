@@ -334,10 +334,8 @@ impl SessionAccumulator {
                     self.current_mode = Some(PermissionMode::from_client(mode));
                 }
             }
-            "system" if role == FileRole::Main => {
-                if line.subtype.as_deref() == Some("compact_boundary") {
-                    self.compactions = self.compactions.saturating_add(1);
-                }
+            "system" if role == FileRole::Main && line.subtype.as_deref() == Some("compact_boundary") => {
+                self.compactions = self.compactions.saturating_add(1);
             }
             "attachment" => self.feed_attachment(line),
             _ => {}
@@ -456,11 +454,7 @@ impl SessionAccumulator {
     fn feed_user(&mut self, line: &Line<'_>, role: FileRole) {
         let Some(msg) = &line.message else { return };
         match &msg.content {
-            Some(Content::Text(text)) => {
-                if role == FileRole::Main {
-                    self.maybe_prompt(line, text);
-                }
-            }
+            Some(Content::Text(text)) if role == FileRole::Main => self.maybe_prompt(line, text),
             Some(Content::Blocks(blocks)) => {
                 let mut has_result = false;
                 for block in blocks {
@@ -487,7 +481,7 @@ impl SessionAccumulator {
                     }
                 }
             }
-            None => {}
+            Some(Content::Text(_)) | None => {}
         }
     }
 

@@ -11,7 +11,7 @@
 
 use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
-use crate::store::{self, ensure_private_dir, write_atomic};
+use crate::store::{self, ensure_private_dir, open_regular, read_regular, write_atomic};
 use crate::transcripts::{feed_file_from, find_session_files, TranscriptFile};
 use prompt1_signals::summary::{SessionAccumulator, SummaryInputs};
 use prompt1_wire::{ClientVersion, EndReason, SessionKey, SessionSummary};
@@ -98,7 +98,7 @@ pub struct FileLock(File);
 impl FileLock {
     /// Takes the lock on `path`, waiting up to `wait`.
     pub fn acquire(path: &Path, wait: Duration) -> io::Result<Self> {
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
+        let file = open_regular(OpenOptions::new().create(true).truncate(false).write(true), path)?;
         let deadline = Instant::now() + wait;
         loop {
             match file.try_lock() {
@@ -145,16 +145,16 @@ pub fn collect_session_with(
         errlog::record(&data.error_log(), ErrorKind::LockTimeout);
     })?;
     let state_path = data.sessions().join(format!("{hex}.json"));
-    let mut state = match std::fs::read(&state_path) {
-        Ok(bytes) => match serde_json::from_slice::<SessionState>(&bytes) {
-            Ok(s) if s.version == STATE_VERSION && s.session_id == session_id => s,
+    let mut state = match read_regular(&state_path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => SessionState::new(session_id),
+        // Garbage, another version, another session's state, or not a readable file: count again.
+        read => match read.as_deref().ok().and_then(|b| serde_json::from_slice::<SessionState>(b).ok()) {
+            Some(s) if s.version == STATE_VERSION && s.session_id == session_id => s,
             _ => {
                 errlog::record(&data.error_log(), ErrorKind::StateCorrupt);
-                recount_from_scratch(session_id, &std::fs::read(&state_path).ok())
+                recount_from_scratch(data, hex.as_str(), session_id, read.ok().as_deref())
             }
         },
-        Err(e) if e.kind() == io::ErrorKind::NotFound => SessionState::new(session_id),
-        Err(e) => return Err(e),
     };
 
     let files = find(session_id);
@@ -167,6 +167,7 @@ pub fn collect_session_with(
             return Ok(Collected::NoTranscript);
         }
     }
+    let activity_before = state.acc.last_activity_ms();
     // A file shorter than its saved offset was rewritten: count everything again.
     let shrunk = files.iter().any(|f| {
         let len = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
@@ -176,21 +177,22 @@ pub fn collect_session_with(
         state.acc = SessionAccumulator::new();
         state.offsets.clear();
     }
-    let mut new_lines = false;
     for file in &files {
         let offset = state.offsets.get(&file.key).copied().unwrap_or(0);
         match feed_file_from(&mut state.acc, &file.path, offset, file.role) {
             Ok(next) => {
-                new_lines |= next != offset;
                 state.offsets.insert(file.key.clone(), next);
             }
             Err(_) => errlog::record(&data.error_log(), ErrorKind::TranscriptUnreadable),
         }
     }
+    // The session went on after it ended (resumed) when its conversation has newer lines. Lines
+    // without a time do not count: the client appends bookkeeping (`cost-state`, `last-prompt`...)
+    // after it ran the SessionEnd hook, e.g. on `/clear`, and that is no resumption.
+    let resumed = state.acc.last_activity_ms() > activity_before;
     match end {
         Some(reason) => state.end_reason = reason,
-        // The session went on after it was finalized (resumed): it is open again.
-        None if new_lines && state.end_reason != EndReason::Open => state.end_reason = EndReason::Open,
+        None if resumed && state.end_reason != EndReason::Open => state.end_reason = EndReason::Open,
         None => {}
     }
     let outcome = write_summary_if_changed(data, key, &mut state)?;
@@ -199,14 +201,20 @@ pub fn collect_session_with(
     Ok(outcome)
 }
 
-fn recount_from_scratch(session_id: &str, old: &Option<Vec<u8>>) -> SessionState {
-    // Keep the revision counter if it can be read, so the server still sees a higher revision.
-    let revision = old
-        .as_ref()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
-        .and_then(|v| v.get("revision").and_then(serde_json::Value::as_u64))
-        .and_then(|r| u32::try_from(r).ok())
-        .unwrap_or(0);
+fn recount_from_scratch(data: &DataDir, hex: &str, session_id: &str, old: Option<&[u8]>) -> SessionState {
+    // The server keeps only a higher revision, so the recount goes on from the last revision written:
+    // the old state's if it can still be read, else the last summary's on disk.
+    let name = format!("{hex}.json");
+    let revision_in = |bytes: Option<&[u8]>| {
+        bytes
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v.get("revision").and_then(serde_json::Value::as_u64))
+            .and_then(|r| u32::try_from(r).ok())
+            .unwrap_or(0)
+    };
+    let on_disk = [data.summaries(), data.outbox()]
+        .map(|dir| revision_in(read_regular(&dir.join(&name)).ok().as_deref()));
+    let revision = on_disk.into_iter().fold(revision_in(old), u32::max);
     SessionState { revision, ..SessionState::new(session_id) }
 }
 
@@ -252,7 +260,7 @@ pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
     let Ok(entries) = std::fs::read_dir(data.sessions()) else { return 0 };
     let mut finalized = 0;
     for entry in entries.flatten() {
-        let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+        let Ok(bytes) = read_regular(&entry.path()) else { continue };
         let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) else { continue };
         if state.end_reason == EndReason::Open && now_secs - state.last_activity_secs() >= idle_secs {
             // Reads any last lines, then closes it.
@@ -267,7 +275,7 @@ pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
 /// Loads the saved state of one session, if any.
 pub fn load_state(data: &DataDir, session_id: &str) -> Option<SessionState> {
     let key = store::session_key(&store::install_key(&data.install_key()).ok()?, session_id);
-    let bytes = std::fs::read(data.sessions().join(format!("{}.json", key.to_hex()))).ok()?;
+    let bytes = read_regular(&data.sessions().join(format!("{}.json", key.to_hex()))).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -276,7 +284,62 @@ pub fn load_states(data: &DataDir) -> Vec<SessionState> {
     let Ok(entries) = std::fs::read_dir(data.sessions()) else { return Vec::new() };
     entries
         .flatten()
-        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|e| read_regular(&e.path()).ok())
         .filter_map(|b| serde_json::from_slice(&b).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prompt1_signals::summary::FileRole;
+    use std::io::Write;
+
+    fn append(path: &Path, line: &str) {
+        let mut f = OpenOptions::new().append(true).open(path).unwrap();
+        writeln!(f, "{line}").unwrap();
+    }
+
+    #[test]
+    fn lines_appended_after_the_end_reopen_a_session_only_when_it_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::at(dir.path().join("data"));
+        let path = dir.path().join("session.jsonl");
+        let sid = "0123abcd-0000-4000-8000-000000000001";
+        let prompt = |ts: &str, text: &str| {
+            format!(
+                r#"{{"type":"user","timestamp":"{ts}","promptSource":"typed","entrypoint":"cli","message":{{"role":"user","content":"{text}"}}}}"#
+            )
+        };
+        std::fs::write(&path, prompt("2026-11-29T10:00:00.000Z", "hello") + "\n").unwrap();
+        let find = |_: &str| {
+            vec![TranscriptFile {
+                key: "main".into(),
+                role: FileRole::Main,
+                path: path.clone(),
+            }]
+        };
+        assert_eq!(
+            collect_session_with(&data, sid, Some(EndReason::Clear), find).unwrap(),
+            Collected::NewRevision(1)
+        );
+        // What the client appends after running the SessionEnd hook (seen on `/clear`): no time, no
+        // conversation. The session stays ended.
+        append(&path, r#"{"type":"cost-state","modelUsage":{}}"#);
+        append(&path, r#"{"type":"last-prompt","lastPrompt":"hello"}"#);
+        assert_eq!(
+            collect_session_with(&data, sid, None, find).unwrap(),
+            Collected::Unchanged
+        );
+        assert_eq!(load_state(&data, sid).unwrap().end_reason, EndReason::Clear);
+        // A resumed session writes new conversation: it is open again.
+        append(&path, &prompt("2026-11-29T10:05:00.000Z", "go on"));
+        assert_eq!(
+            collect_session_with(&data, sid, None, find).unwrap(),
+            Collected::NewRevision(2)
+        );
+        let state = load_state(&data, sid).unwrap();
+        assert_eq!(state.end_reason, EndReason::Open);
+        assert!(!state.last_summary.unwrap().is_final);
+    }
 }

@@ -72,8 +72,13 @@ fn try_record(log: &Path, kind: ErrorKind) -> std::io::Result<()> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let mut f = OpenOptions::new().create(true).append(true).mode(0o600).open(log)?;
-    writeln!(f, "{} {}", crate::timefmt::rfc3339(secs as i64), kind.as_str())
+    // Non-blocking open, regular files only: a FIFO (or device) in the log's place must not hold the
+    // hook, whose time is bounded.
+    let mut f = crate::store::open_regular(OpenOptions::new().create(true).append(true).mode(0o600), log)?;
+    // One write per line: with O_APPEND it lands whole even when many processes log at once
+    // (`writeln!` on a file writes each piece separately, and the pieces interleave).
+    let line = format!("{} {}\n", crate::timefmt::rfc3339(secs as i64), kind.as_str());
+    f.write_all(line.as_bytes())
 }
 
 /// The last `n` lines of the log.

@@ -99,20 +99,20 @@ fn end_reason_arg(reason: Option<&str>) -> &'static str {
     prompt1_wire::EndReason::from_client(reason.unwrap_or("other")).as_str()
 }
 
-/// Starts `prompt1 ARGS` in its own process group with no stdio, and does not wait for it.
+/// Starts `prompt1 ARGS` in its own process group with no stdio, and does not wait for it: for a
+/// caller that exits right after (a long-lived caller would collect zombies).
 pub fn spawn_detached(args: &[String]) -> std::io::Result<()> {
     let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
+    // Not waited for: the hook exits right after this, and the collector, orphaned, is reaped by
+    // init (or the nearest subreaper).
+    #[allow(clippy::zombie_processes)]
+    let _child = Command::new(exe)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()?;
-    // Reap it from a thread if we are still around; the process outlives us otherwise.
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
     Ok(())
 }
 
@@ -123,12 +123,17 @@ pub fn spawn_detached(args: &[String]) -> std::io::Result<()> {
 /// every string it hands out (a 20 MB key or `session_id` would cost 20 MB). Here memory is one
 /// read buffer plus at most [`KEEP`] bytes per kept string, whatever the input: top-level keys and
 /// the three wanted values are kept only when at most [`KEEP`] bytes long, every other value is
-/// skipped as it streams by (nested values are checked loosely: brackets must match, nesting is
-/// limited to [`MAX_DEPTH`]). It stops reading at the top-level object's closing brace, so a writer
+/// skipped as it streams by, checked loosely (brackets must match, nesting is limited to
+/// [`MAX_DEPTH`], escapes are decoded and checked only in kept strings). It stops reading at the top-level object's closing brace, so a writer
 /// that sends a complete payload but keeps the pipe open does not hold it.
 pub fn read_fields<R: Read>(reader: R) -> Result<HookFields, HookFields> {
     let mut fields = HookFields::default();
-    let mut scanner = Scanner { reader, buf: vec![0u8; 64 * 1024].into_boxed_slice(), pos: 0, len: 0 };
+    let mut scanner = Scanner {
+        reader,
+        buf: vec![0u8; 64 * 1024].into_boxed_slice(),
+        pos: 0,
+        len: 0,
+    };
     match scanner.payload(&mut fields) {
         Ok(()) => Ok(fields),
         Err(Malformed) => Err(fields),
@@ -245,6 +250,10 @@ impl<R: Read> Scanner<R> {
             }
         };
         loop {
+            if text.is_none() {
+                // Not kept (any more): only its end matters.
+                return self.skip_string().map(|()| None);
+            }
             if !self.fill()? {
                 return Err(Malformed);
             }
@@ -293,6 +302,31 @@ impl<R: Read> Scanner<R> {
                 _ => return Err(Malformed),
             };
             push(&mut text, unescaped.encode_utf8(&mut [0u8; 4]).as_bytes());
+        }
+    }
+
+    /// Skips the rest of a string, to just past its closing quote: the first quote that is not
+    /// preceded by an odd run of backslashes (the digits of `\uXXXX` are no quote). Jumping from
+    /// quote to quote is much faster than stopping at every escape (a file's text has a `\n` on
+    /// every line).
+    fn skip_string(&mut self) -> Step<()> {
+        // Whether the bytes before the current buffer end with an odd run of backslashes.
+        let mut odd_before = false;
+        let odd_run = |bytes: &[u8], odd_before: bool| {
+            let run = bytes.iter().rev().take_while(|&&b| b == b'\\').count();
+            (run % 2 == 1) != (run == bytes.len() && odd_before)
+        };
+        loop {
+            if !self.fill()? {
+                return Err(Malformed);
+            }
+            let avail = &self.buf[self.pos..self.len];
+            if let Some(q) = memchr::memchr_iter(b'"', avail).find(|&q| !odd_run(&avail[..q], odd_before)) {
+                self.pos += q + 1;
+                return Ok(());
+            }
+            odd_before = odd_run(avail, odd_before);
+            self.pos = self.len;
         }
     }
 
@@ -376,10 +410,16 @@ mod tests {
     fn picks_fields_from_real_payloads() {
         let stop = br#"{"session_id":"15160ddf-a5c8-48f6-b561-767c1256652b","transcript_path":"/x","hook_event_name":"Stop","stop_hook_active":false,"background_tasks":[]}"#;
         let f = read_fields(&stop[..]).unwrap();
-        assert_eq!(f.session_id.as_deref(), Some("15160ddf-a5c8-48f6-b561-767c1256652b"));
+        assert_eq!(
+            f.session_id.as_deref(),
+            Some("15160ddf-a5c8-48f6-b561-767c1256652b")
+        );
         assert_eq!(f.event.as_deref(), Some("Stop"));
         let end = br#"{"session_id":"15160ddf-a5c8-48f6-b561-767c1256652b","hook_event_name":"SessionEnd","reason":"prompt_input_exit"}"#;
-        assert_eq!(read_fields(&end[..]).unwrap().reason.as_deref(), Some("prompt_input_exit"));
+        assert_eq!(
+            read_fields(&end[..]).unwrap().reason.as_deref(),
+            Some("prompt_input_exit")
+        );
     }
 
     #[test]
@@ -396,7 +436,8 @@ mod tests {
 
     #[test]
     fn agrees_with_a_json_parser_on_the_real_samples_and_on_escapes() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/claude-harness/samples/hook-input");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/claude-harness/samples/hook-input");
         let mut payloads: Vec<Vec<u8>> = std::fs::read_dir(&dir)
             .map(|d| d.flatten().filter_map(|e| std::fs::read(e.path()).ok()).collect())
             .unwrap_or_default();
@@ -404,7 +445,11 @@ mod tests {
         payloads.push(br#"{"session_id":"abcd-1234\n","hook_event_name":7,"reason":null}"#.to_vec());
         for bytes in payloads {
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            let short = |k: &str| v[k].as_str().filter(|s| s.len() <= KEEP && !s.chars().any(char::is_control)).map(str::to_owned);
+            let short = |k: &str| {
+                v[k].as_str()
+                    .filter(|s| s.len() <= KEEP && !s.chars().any(char::is_control))
+                    .map(str::to_owned)
+            };
             let f = read_fields(&bytes[..]).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&bytes)));
             assert_eq!(f.session_id, short("session_id").filter(|s| valid_session_id(s)));
             assert_eq!(f.event, short("hook_event_name"));
@@ -412,22 +457,88 @@ mod tests {
         }
         // A lone low surrogate is no character: the string is skipped, not kept.
         let lone = read_fields(&br#"{"reason":"\udc00x","session_id":"abcd-1234"}"#[..]).unwrap();
-        assert_eq!((lone.reason, lone.session_id.as_deref()), (None, Some("abcd-1234")));
+        assert_eq!(
+            (lone.reason, lone.session_id.as_deref()),
+            (None, Some("abcd-1234"))
+        );
     }
 
     #[test]
     fn long_strings_and_deep_nesting_are_skipped_without_being_kept() {
         let id = "15160ddf-a5c8-48f6-b561-767c1256652b";
         let huge_key = format!(r#"{{"{}":1,"session_id":"{id}"}}"#, "k".repeat(1 << 20));
-        assert_eq!(read_fields(huge_key.as_bytes()).unwrap().session_id.as_deref(), Some(id));
+        assert_eq!(
+            read_fields(huge_key.as_bytes()).unwrap().session_id.as_deref(),
+            Some(id)
+        );
         let huge_id = format!(r#"{{"session_id":"{}"}}"#, "a".repeat(1 << 20));
         assert_eq!(read_fields(huge_id.as_bytes()).unwrap().session_id, None);
-        let deep = format!(r#"{{"session_id":"{id}","x":{}{}}}"#, "[".repeat(200), "]".repeat(200));
-        assert_eq!(read_fields(deep.as_bytes()).unwrap_err().session_id.as_deref(), Some(id));
-        let ok = format!(r#"{{"x":{}{},"session_id":"{id}"}}"#, "[{\"a\":".repeat(60), "}]".repeat(60));
-        assert_eq!(read_fields(ok.as_bytes()).unwrap().session_id.as_deref(), Some(id));
-        for bad in [&br#"{"x":[}"#[..], br#"{"x":tru}"#, br#"{"x" 1}"#, br#"{"x":1 "y":2}"#, b"{\"x\":\"\\q\"}", b"\xef\xbb\xbf{}"] {
+        let deep = format!(
+            r#"{{"session_id":"{id}","x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(
+            read_fields(deep.as_bytes()).unwrap_err().session_id.as_deref(),
+            Some(id)
+        );
+        let ok = format!(
+            r#"{{"x":{}{},"session_id":"{id}"}}"#,
+            "[{\"a\":".repeat(60),
+            "}]".repeat(60)
+        );
+        assert_eq!(
+            read_fields(ok.as_bytes()).unwrap().session_id.as_deref(),
+            Some(id)
+        );
+        for bad in [
+            &br#"{"x":[}"#[..],
+            br#"{"x":tru}"#,
+            br#"{"x" 1}"#,
+            br#"{"x":1 "y":2}"#,
+            b"{\"session_id\":\"\\q\"}",
+            b"\xef\xbb\xbf{}",
+        ] {
             assert!(read_fields(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn skipped_strings_end_at_the_first_unescaped_quote_across_any_read_boundary() {
+        /// Hands out the input in pieces of 1 to 7 bytes.
+        struct Pieces<'a>(&'a [u8], usize);
+        impl Read for Pieces<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                self.1 = self.1 % 7 + 1;
+                let n = self.0.len().min(out.len()).min(self.1);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for round in 0..2000 {
+            let text: String = (0..round % 40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    ['a', '"', '\\', '\n', 'é', '\u{1}'][(x % 6) as usize]
+                })
+                .collect();
+            let skipped = serde_json::to_string(&text).unwrap();
+            let key = serde_json::to_string(&format!("k{text}")).unwrap();
+            let payload = format!(r#"{{{key}:{skipped},"session_id":"abcd-1234","n":[{skipped}]}}"#);
+            for f in [
+                read_fields(payload.as_bytes()),
+                read_fields(Pieces(payload.as_bytes(), round)),
+            ] {
+                assert_eq!(
+                    f.map(|f| f.session_id),
+                    Ok(Some("abcd-1234".to_owned())),
+                    "{payload}"
+                );
+            }
         }
     }
 

@@ -99,11 +99,11 @@ fn import_one(data: &DataDir, s: &SessionFiles, now: i64) -> std::io::Result<Col
         })
         .collect();
     let find = |_: &str| files.clone();
-    let outcome = collect::collect_session_with(data, &s.session_id, None, &find)?;
+    let outcome = collect::collect_session_with(data, &s.session_id, None, find)?;
     if let Some(state) = collect::load_state(data, &s.session_id) {
         if state.end_reason == prompt1_wire::EndReason::Open && now - state.last_activity_secs() >= IDLE_FINALIZE_SECS
         {
-            return collect::collect_session_with(data, &s.session_id, Some(prompt1_wire::EndReason::IdleTimeout), &find);
+            return collect::collect_session_with(data, &s.session_id, Some(prompt1_wire::EndReason::IdleTimeout), find);
         }
     }
     Ok(outcome)

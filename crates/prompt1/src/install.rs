@@ -29,11 +29,63 @@ pub const HOOK_TIMEOUT_S: u64 = 10;
 pub const BACKUP_SUFFIX: &str = "prompt1-backup";
 
 /// Whether a hook command is one of prompt1's: its program's file name is `prompt1` and its first
-/// argument is `hook`.
+/// argument is `hook`. The words are read as the shell reads them, so a path with spaces or quotes
+/// (as [`hook_command`] writes it) is recognized too.
 pub fn is_prompt1_command(command: &str) -> bool {
-    let mut words = command.split_whitespace().map(|w| w.trim_matches(|c| c == '\'' || c == '"'));
-    let program = words.next().unwrap_or("");
-    Path::new(program).file_name().is_some_and(|n| n == "prompt1") && words.next() == Some("hook")
+    let words = shell_words(command, 2);
+    let program = words.first().map_or("", String::as_str);
+    Path::new(program).file_name().is_some_and(|n| n == "prompt1")
+        && words.get(1).is_some_and(|w| w == "hook")
+}
+
+/// The first `max` words of a shell command line, unquoted as a POSIX shell does it (single quotes,
+/// double quotes, backslashes; no expansions).
+fn shell_words(command: &str, max: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                    if words.len() == max {
+                        return words;
+                    }
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                w.extend(chars.by_ref().take_while(|&c| c != '\''));
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => match chars.next() {
+                            Some(n @ ('"' | '\\' | '$' | '`')) => w.push(n),
+                            Some(n) => {
+                                w.push('\\');
+                                w.push(n);
+                            }
+                            None => w.push('\\'),
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => {
+                let w = word.get_or_insert_with(String::new);
+                if let Some(n) = chars.next() {
+                    w.push(n);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// The command line registered for `event`, running the binary at `exe`.
@@ -234,6 +286,13 @@ mod tests {
         assert!(!is_prompt1_command("/usr/bin/prompt1-other hook Stop"));
         assert!(!is_prompt1_command("echo prompt1 hook"));
         assert!(!is_prompt1_command("/bin/prompt1 status"));
+        // what `hook_command` writes for a path with spaces and quotes, and other shell spellings
+        let odd = Path::new("/Users/Jo O'Brien/my tools/prompt1");
+        assert!(is_prompt1_command(&hook_command(odd, "Stop")));
+        assert!(is_prompt1_command(r#""/opt/my tools/prompt1" hook Stop"#));
+        assert!(is_prompt1_command(r"/opt/my\ tools/prompt1 hook Stop"));
+        assert!(!is_prompt1_command("'/opt/my tools/prompt1 hook' Stop"));
+        assert_eq!(shell_words(r#"a'b c'"d\"e" f\ g h"#, 9), ["ab cd\"e", "f g", "h"]);
     }
 
     #[test]

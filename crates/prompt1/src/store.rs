@@ -23,8 +23,40 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Opens `path` without blocking and only if it is a regular file. A plain `open` of a FIFO waits
+/// for the other end forever; a broken or hostile data folder must make prompt1 fail, not hang.
+pub fn open_regular(options: &mut OpenOptions, path: &Path) -> io::Result<File> {
+    let file = options.custom_flags(libc::O_NONBLOCK).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Reads a whole file with [`open_regular`].
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open_regular(OpenOptions::new().read(true), path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Replaces `path` with `bytes` atomically, mode 0600 (or `mode`).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_via_temp(path, bytes, mode, |tmp, path| fs::rename(tmp, path))
+}
+
+/// Creates `path` holding `bytes`, whole or not at all (written aside, then hard-linked into place);
+/// fails with `AlreadyExists` if `path` exists. A crash or a full disk leaves no short file behind.
+pub fn create_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_via_temp(path, bytes, mode, |tmp, path| fs::hard_link(tmp, path))
+}
+
+fn write_via_temp(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    place: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = path.parent().ok_or_else(|| io::Error::other("no parent folder"))?;
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|_| io::Error::other("no randomness"))?;
@@ -37,11 +69,10 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()>
         let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_data()?;
-        fs::rename(&tmp, path)
+        place(&tmp, path)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
+    // Gone after a rename; still there after a link or a failure.
+    let _ = fs::remove_file(&tmp);
     result
 }
 
@@ -50,27 +81,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_mode(path, bytes, 0o600)
 }
 
-/// Reads the per-install secret, creating it (32 random bytes, 0600) on first use. Two processes
-/// racing to create it agree: the loser of `create_new` reads the winner's file.
+/// Reads the per-install secret, creating it (32 random bytes, 0600) on first use. It appears whole
+/// or not at all ([`create_atomic`]): a crash or a full disk while creating it cannot leave a short
+/// key that would stop every later collection. Two processes racing to create it agree: the loser
+/// reads the winner's key. A key that exists but is unreadable or short is an error, never
+/// replaced: the sessions already keyed with it would be counted again under new keys.
 pub fn install_key(path: &Path) -> io::Result<[u8; 32]> {
-    for _ in 0..20 {
-        if let Ok(mut f) = File::open(path) {
-            let mut key = [0u8; 32];
-            match f.read_exact(&mut key) {
-                Ok(()) => return Ok(key),
-                // being written by another process right now
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+    for _ in 0..3 {
+        match open_regular(OpenOptions::new().read(true), path) {
+            Ok(mut f) => {
+                let mut key = [0u8; 32];
+                f.read_exact(&mut key)?;
+                return Ok(key);
             }
-            continue;
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|_| io::Error::other("no randomness"))?;
-        match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-            Ok(mut f) => {
-                f.write_all(&key)?;
-                f.sync_data()?;
-                return Ok(key);
-            }
+        match create_atomic(path, &key, 0o600) {
+            Ok(()) => return Ok(key),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
@@ -119,6 +149,21 @@ mod tests {
         let k2 = install_key(&other.path().join("install.key")).unwrap();
         assert_ne!(session_key(&k1, "abc-session"), session_key(&k2, "abc-session"));
         assert_eq!(session_key(&k1, "abc-session"), session_key(&k1, "abc-session"));
+    }
+
+    #[test]
+    fn racing_creators_agree_on_one_whole_key_and_a_short_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("install.key");
+        let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..16).map(|_| s.spawn(|| install_key(&p).unwrap())).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        fs::write(&p, b"short").unwrap();
+        assert!(install_key(&p).is_err());
+        assert_eq!(fs::read(&p).unwrap(), b"short", "never replaced");
     }
 
     #[test]

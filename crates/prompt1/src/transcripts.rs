@@ -42,7 +42,8 @@ pub fn find_session_files_in(config_dirs: &[PathBuf], session_id: &str) -> Vec<T
             let Ok(subs) = std::fs::read_dir(dir.join(session_id).join("subagents")) else { continue };
             for sub in subs.flatten() {
                 let path = sub.path();
-                if path.extension().is_some_and(|e| e == "jsonl") {
+                // Regular files only (`is_file` follows links): opening a FIFO would block forever.
+                if path.extension().is_some_and(|e| e == "jsonl") && path.is_file() {
                     let key = subagent_key(&path);
                     if !found.iter().any(|f| f.key == key) {
                         found.push(TranscriptFile { key, role: FileRole::Subagent, path });
@@ -82,7 +83,7 @@ pub fn feed_file_from(
     offset: u64,
     role: FileRole,
 ) -> io::Result<u64> {
-    let mut file = File::open(path)?;
+    let mut file = crate::store::open_regular(std::fs::OpenOptions::new().read(true), path)?;
     if offset > 0 {
         file.seek(SeekFrom::Start(offset))?;
     }

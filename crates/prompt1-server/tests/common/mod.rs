@@ -26,7 +26,10 @@ pub enum Kind {
 
 /// `PROMPT1_TEST_PG`, e.g. `postgres://postgres@127.0.0.1:5432`.
 pub fn pg_base() -> Option<String> {
-    std::env::var("PROMPT1_TEST_PG").ok().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_owned())
+    std::env::var("PROMPT1_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_owned())
 }
 
 /// A fresh PostgreSQL database, dropped when this is dropped.
@@ -49,8 +52,13 @@ impl PgDb {
         let mut b = [0u8; 8];
         getrandom::fill(&mut b).unwrap();
         let name = format!("prompt1_test_{}", hex::encode(b));
-        let mut c = sqlx::PgConnection::connect(&format!("{base}/postgres")).await.unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut c).await.unwrap();
+        let mut c = sqlx::PgConnection::connect(&format!("{base}/postgres"))
+            .await
+            .unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .await
+            .unwrap();
         Some(Self { name, base })
     }
     pub fn url(&self) -> String {
@@ -62,10 +70,15 @@ impl Drop for PgDb {
     fn drop(&mut self) {
         let (base, name) = (self.base.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 if let Ok(mut c) = sqlx::PgConnection::connect(&format!("{base}/postgres")).await {
-                    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                    let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
                 }
             });
         })
@@ -103,7 +116,13 @@ pub async fn server_with(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<
     tweak(&mut cfg);
     let state = prompt1_server::build_state(cfg).await.unwrap();
     let app = prompt1_server::app(state.clone());
-    Some(TestServer { state, app, kind, dir, pg })
+    Some(TestServer {
+        state,
+        app,
+        kind,
+        dir,
+        pg,
+    })
 }
 
 pub struct Resp {
@@ -138,8 +157,15 @@ impl TestServer {
         let resp = self.app.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
-        Resp { status, headers, body }
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<Value>) -> Resp {
@@ -148,14 +174,21 @@ impl TestServer {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
             None => b.body(Body::empty()).unwrap(),
         };
         self.send(req).await
     }
 
     pub async fn form(&self, path: &str, cookies: Option<&str>, fields: &[(&str, &str)]) -> Resp {
-        let body = fields.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&");
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let mut b = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -184,7 +217,18 @@ impl TestServer {
             .next()
             .unwrap()
             .to_owned();
-        let r = self.form("/setup", None, &[("token", &token), ("org_name", "Acme"), ("email", email), ("password", password)]).await;
+        let r = self
+            .form(
+                "/setup",
+                None,
+                &[
+                    ("token", &token),
+                    ("org_name", "Acme"),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         assert!(r.cookies().contains("__Host-p1_access="));
         self.login(email, password).await
@@ -192,17 +236,30 @@ impl TestServer {
 
     pub async fn login(&self, email: &str, password: &str) -> (String, String) {
         let r = self
-            .call(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"email": email, "password": password})))
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": password})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {email}: {}", r.text());
         let j = r.json();
-        (j["access_token"].as_str().unwrap().to_owned(), j["refresh_token"].as_str().unwrap().to_owned())
+        (
+            j["access_token"].as_str().unwrap().to_owned(),
+            j["refresh_token"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Invites and signs up a new member; returns their access token.
     pub async fn add_member(&self, admin: &str, email: &str, role: &str, team: Option<&str>) -> String {
         let r = self
-            .call(Method::POST, "/api/v1/invites", Some(admin), Some(serde_json::json!({"role": role, "team_id": team})))
+            .call(
+                Method::POST,
+                "/api/v1/invites",
+                Some(admin),
+                Some(serde_json::json!({"role": role, "team_id": team})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         let token = r.json()["token"].as_str().unwrap().to_owned();
@@ -211,7 +268,9 @@ impl TestServer {
                 Method::POST,
                 "/api/v1/invites/accept",
                 None,
-                Some(serde_json::json!({"token": token, "email": email, "password": "correct horse battery"})),
+                Some(
+                    serde_json::json!({"token": token, "email": email, "password": "correct horse battery"}),
+                ),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -223,21 +282,62 @@ impl TestServer {
         let r = self.call(Method::POST, "/api/v1/device/code", None, None).await;
         assert_eq!(r.status, StatusCode::OK);
         let j = r.json();
-        let (dc, uc) = (j["device_code"].as_str().unwrap().to_owned(), j["user_code"].as_str().unwrap().to_owned());
-        let r = self.call(Method::POST, "/api/v1/device/token", None, Some(serde_json::json!({"device_code": dc}))).await;
+        let (dc, uc) = (
+            j["device_code"].as_str().unwrap().to_owned(),
+            j["user_code"].as_str().unwrap().to_owned(),
+        );
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/device/token",
+                None,
+                Some(serde_json::json!({"device_code": dc})),
+            )
+            .await;
         assert_eq!(r.error_code(), "authorization_pending");
-        let r = self.call(Method::POST, "/api/v1/device/approve", Some(user), Some(serde_json::json!({"user_code": uc}))).await;
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/device/approve",
+                Some(user),
+                Some(serde_json::json!({"user_code": uc})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
-        let r = self.call(Method::POST, "/api/v1/device/token", None, Some(serde_json::json!({"device_code": dc}))).await;
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/device/token",
+                None,
+                Some(serde_json::json!({"device_code": dc})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let t = r.json()["device_token"].as_str().unwrap().to_owned();
-        let again = self.call(Method::POST, "/api/v1/device/token", None, Some(serde_json::json!({"device_code": dc}))).await;
-        assert_eq!(again.error_code(), "invalid_grant", "a device code yields one token");
+        let again = self
+            .call(
+                Method::POST,
+                "/api/v1/device/token",
+                None,
+                Some(serde_json::json!({"device_code": dc})),
+            )
+            .await;
+        assert_eq!(
+            again.error_code(),
+            "invalid_grant",
+            "a device code yields one token"
+        );
         t
     }
 
     pub async fn upload(&self, device: &str, items: Vec<Value>) -> Resp {
-        self.call(Method::POST, "/api/v1/ingest", Some(device), Some(serde_json::json!({ "sessions": items }))).await
+        self.call(
+            Method::POST,
+            "/api/v1/ingest",
+            Some(device),
+            Some(serde_json::json!({ "sessions": items })),
+        )
+        .await
     }
 }
 
@@ -267,7 +367,11 @@ pub fn summary(key: u8, rev: u32, prompts: u32) -> SessionSummary {
         clarity_scored: prompts,
         file_refs: prompts,
         prompts_with_file_refs: prompts,
-        tools: ToolCounts { edit: prompts, shell: 1, ..ToolCounts::default() },
+        tools: ToolCounts {
+            edit: prompts,
+            shell: 1,
+            ..ToolCounts::default()
+        },
         tool_failures: 0,
         subagents: 0,
         compactions: 0,
@@ -276,12 +380,28 @@ pub fn summary(key: u8, rev: u32, prompts: u32) -> SessionSummary {
         build_runs: 0,
         edit_batches: 1,
         verified_batches: 1,
-        edits: EditDecisions { user_accepted: 1, ..EditDecisions::default() },
-        permission_modes: PermissionModeCounts { default: prompts, ..PermissionModeCounts::default() },
+        edits: EditDecisions {
+            user_accepted: 1,
+            ..EditDecisions::default()
+        },
+        permission_modes: PermissionModeCounts {
+            default: prompts,
+            ..PermissionModeCounts::default()
+        },
         claude_md_project: true,
         claude_md_user: false,
-        tokens: vec![ModelTokens { model: ModelId::Sonnet4_5, input: 100, output: 10 * u64::from(prompts), cache_creation: 0, cache_read: 5 }],
-        client_version: ClientVersion { major: 0, minor: 1, patch: 0 },
+        tokens: vec![ModelTokens {
+            model: ModelId::Sonnet4_5,
+            input: 100,
+            output: 10 * u64::from(prompts),
+            cache_creation: 0,
+            cache_read: 5,
+        }],
+        client_version: ClientVersion {
+            major: 0,
+            minor: 1,
+            patch: 0,
+        },
     }
 }
 
@@ -291,7 +411,12 @@ pub fn v(s: &SessionSummary) -> Value {
 
 /// Sum of a rollup counter over all days in a `/me/rollups`-shaped answer.
 pub fn total(rollups: &Value, metric: &str) -> i64 {
-    rollups.as_array().unwrap().iter().map(|d| d["totals"][metric].as_i64().unwrap()).sum()
+    rollups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["totals"][metric].as_i64().unwrap())
+        .sum()
 }
 
 /// Runs an async test body on SQLite and on PostgreSQL.
@@ -311,4 +436,153 @@ macro_rules! both_backends {
             }
         )*
     };
+}
+
+/// A real server on a TCP port, in its own thread and runtime (for blocking clients and browsers).
+pub struct RunningServer {
+    pub url: String,
+    pub port: u16,
+    pub setup_link: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Starts on `port` (0: a free one) with its SQLite database in `data_dir`, or on `pg_url`.
+    pub fn start(data_dir: &std::path::Path, port: u16, pg_url: Option<String>) -> Self {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}");
+        let cfg = Config {
+            listen: listener.local_addr().unwrap(),
+            data_dir: Some(data_dir.to_path_buf()),
+            database_url: pg_url.map(Secret),
+            jwt_secret: Some(Secret(TEST_JWT_SECRET.into())),
+            device_poll_interval_s: 1,
+            pg_max_connections: 5,
+            ..Config::default()
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let state = prompt1_server::build_state(cfg).await.unwrap();
+                let link = prompt1_server::setup_link(&state).await.unwrap();
+                listener.set_nonblocking(true).unwrap();
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                ready_tx.send(link).unwrap();
+                prompt1_server::serve(listener, state, async {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let setup_link = ready_rx.recv().unwrap();
+        Self {
+            url,
+            port,
+            setup_link,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops gracefully and waits for the thread.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// A blocking HTTP helper for tests against a [`RunningServer`].
+pub fn http(method: &str, url: &str, bearer: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let auth = bearer.map(|t| format!("Bearer {t}"));
+    let mut resp = match (method, body) {
+        ("POST", Some(b)) => {
+            let mut r = agent.post(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.send_json(b).unwrap()
+        }
+        ("POST", None) => {
+            let mut r = agent.post(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.send_empty().unwrap()
+        }
+        ("DELETE", _) => {
+            let mut r = agent.delete(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.call().unwrap()
+        }
+        _ => {
+            let mut r = agent.get(url);
+            if let Some(a) = &auth {
+                r = r.header("Authorization", a);
+            }
+            r.call().unwrap()
+        }
+    };
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Runs first-admin setup on a running server; returns the admin's access token.
+pub fn setup_running(srv: &RunningServer, email: &str, password: &str) -> String {
+    let link = srv.setup_link.clone().expect("fresh server");
+    let token = link.rsplit("token=").next().unwrap().to_owned();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let form = format!(
+        "token={token}&org_name=Acme&email={}&password={}",
+        enc(email),
+        enc(password)
+    );
+    let r = agent
+        .post(format!("{}/setup", srv.url))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(form.as_bytes())
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (status, j) = http(
+        "POST",
+        &format!("{}/api/v1/auth/login", srv.url),
+        None,
+        Some(serde_json::json!({"email": email, "password": password})),
+    );
+    assert_eq!(status, 200);
+    j["access_token"].as_str().unwrap().to_owned()
 }

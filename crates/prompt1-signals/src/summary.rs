@@ -231,7 +231,10 @@ impl SessionAccumulator {
     /// An accumulator that only counts token usage: every other line is skipped unparsed, which
     /// makes reading large histories several times faster.
     pub fn tokens_only() -> Self {
-        Self { tokens_only: true, ..Self::default() }
+        Self {
+            tokens_only: true,
+            ..Self::default()
+        }
     }
 
     /// Token usage per (UTC day, model), each response counted once at its largest usage.
@@ -387,13 +390,21 @@ impl SessionAccumulator {
                     .as_deref()
                     .and_then(parse_timestamp_ms)
                     .map_or(0, |ms| i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0));
-                self.note_usage(id, line.request_id.as_deref().unwrap_or(""), model_name, day, usage);
+                self.note_usage(
+                    id,
+                    line.request_id.as_deref().unwrap_or(""),
+                    model_name,
+                    day,
+                    usage,
+                );
             }
         }
         if self.tokens_only {
             return;
         }
-        let Some(Content::Blocks(blocks)) = &msg.content else { return };
+        let Some(Content::Blocks(blocks)) = &msg.content else {
+            return;
+        };
         for block in blocks {
             if block.kind.as_deref() == Some("tool_use") {
                 self.note_tool_use(block, role);
@@ -421,7 +432,9 @@ impl SessionAccumulator {
     }
 
     fn note_tool_use(&mut self, block: &Block<'_>, _role: FileRole) {
-        let (Some(id), Some(name)) = (block.id.as_deref(), block.name.as_deref()) else { return };
+        let (Some(id), Some(name)) = (block.id.as_deref(), block.name.as_deref()) else {
+            return;
+        };
         let key = id_hash(&[id]);
         if !self.seen_calls.insert(key) {
             return;
@@ -446,8 +459,15 @@ impl SessionAccumulator {
             _ => CommandRuns::default(),
         };
         if !self.answered_calls.contains(&key) {
-            self.pending
-                .insert(key, PendingCall { category, test: runs.test, lint: runs.lint, build: runs.build });
+            self.pending.insert(
+                key,
+                PendingCall {
+                    category,
+                    test: runs.test,
+                    lint: runs.lint,
+                    build: runs.build,
+                },
+            );
         }
     }
 
@@ -527,12 +547,16 @@ impl SessionAccumulator {
     }
 
     fn note_tool_result(&mut self, line: &Line<'_>, block: &Block<'_>, role: FileRole) {
-        let Some(id) = block.tool_use_id.as_deref() else { return };
+        let Some(id) = block.tool_use_id.as_deref() else {
+            return;
+        };
         let key = id_hash(&[id]);
         if !self.answered_calls.insert(key) {
             return;
         }
-        let Some(call) = self.pending.remove(&key) else { return };
+        let Some(call) = self.pending.remove(&key) else {
+            return;
+        };
         let outcome = ResultOutcome::of(line, block);
         if outcome == ResultOutcome::Failed {
             self.tool_failures = self.tool_failures.saturating_add(1);
@@ -647,7 +671,11 @@ enum ResultOutcome {
 
 impl ResultOutcome {
     fn of(line: &Line<'_>, block: &Block<'_>) -> Self {
-        let rejected = line.permission_decision.as_ref().and_then(|d| d.decision.as_deref()) == Some("reject");
+        let rejected = line
+            .permission_decision
+            .as_ref()
+            .and_then(|d| d.decision.as_deref())
+            == Some("reject");
         if rejected || line.tool_denial_kind.is_some() {
             Self::Denied
         } else if block.is_error == Some(true) {
@@ -740,7 +768,11 @@ mod tests {
             session_key: SessionKey([1; 16]),
             revision: 1,
             end_reason: EndReason::Open,
-            client_version: ClientVersion { major: 0, minor: 1, patch: 0 },
+            client_version: ClientVersion {
+                major: 0,
+                minor: 1,
+                patch: 0,
+            },
         }
     }
 
@@ -766,7 +798,15 @@ mod tests {
         let s = acc.summary(inputs());
         assert_eq!(s.tokens.len(), 2);
         let sonnet = s.tokens.iter().find(|t| t.model == ModelId::Sonnet4_5).unwrap();
-        assert_eq!((sonnet.input, sonnet.output, sonnet.cache_creation, sonnet.cache_read), (3, 61, 10, 5));
+        assert_eq!(
+            (
+                sonnet.input,
+                sonnet.output,
+                sonnet.cache_creation,
+                sonnet.cache_read
+            ),
+            (3, 61, 10, 5)
+        );
         assert_eq!(acc.malformed_lines(), 1);
     }
 
@@ -782,7 +822,10 @@ mod tests {
         );
         let s = acc.summary(inputs());
         assert_eq!(s.active_s, 330);
-        assert_eq!(s.started_minute, parse_timestamp_ms("2026-11-29T10:00:00Z").unwrap() / 60_000);
+        assert_eq!(
+            s.started_minute,
+            parse_timestamp_ms("2026-11-29T10:00:00Z").unwrap() / 60_000
+        );
     }
 
     #[test]

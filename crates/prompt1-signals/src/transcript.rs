@@ -309,7 +309,9 @@ pub fn parse_line(bytes: &[u8]) -> Result<Option<Line<'_>>, LineError> {
     if trimmed.is_empty() {
         return Ok(None);
     }
-    serde_json::from_slice::<Line<'_>>(trimmed).map(Some).map_err(|_| LineError::Malformed)
+    serde_json::from_slice::<Line<'_>>(trimmed)
+        .map(Some)
+        .map_err(|_| LineError::Malformed)
 }
 
 /// Parses one line from a reader that yields exactly that line's bytes, without holding the line
@@ -409,8 +411,14 @@ mod tests {
     #[test]
     fn timestamps_parse_to_epoch_millis() {
         assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_timestamp_ms("2026-11-29T00:00:52.425Z"), Some(1_795_910_452_425));
-        assert_eq!(parse_timestamp_ms("2026-11-29T01:00:52.425+01:00"), Some(1_795_910_452_425));
+        assert_eq!(
+            parse_timestamp_ms("2026-11-29T00:00:52.425Z"),
+            Some(1_795_910_452_425)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2026-11-29T01:00:52.425+01:00"),
+            Some(1_795_910_452_425)
+        );
         assert_eq!(parse_timestamp_ms("2026-13-29T00:00:52Z"), None);
         assert_eq!(parse_timestamp_ms("yesterday"), None);
         assert_eq!(parse_timestamp_ms("2026-11-29T00:00:5"), None);
@@ -423,10 +431,16 @@ mod tests {
         assert_eq!(l.kind.as_deref(), Some("assistant"));
         let m = l.message.unwrap();
         let u = m.usage.unwrap();
-        assert_eq!((u.input_tokens, u.output_tokens, u.cache_read_input_tokens), (3, 0, 7));
+        assert_eq!(
+            (u.input_tokens, u.output_tokens, u.cache_read_input_tokens),
+            (3, 0, 7)
+        );
         match m.content.unwrap() {
             Content::Blocks(b) => {
-                assert_eq!(b[0].input.as_ref().unwrap().command.as_deref(), Some("cargo test"))
+                assert_eq!(
+                    b[0].input.as_ref().unwrap().command.as_deref(),
+                    Some("cargo test")
+                )
             }
             Content::Text(_) => panic!("blocks expected"),
         }
@@ -444,10 +458,15 @@ mod tests {
 
     #[test]
     fn malformed_and_blank_lines() {
-        assert_eq!(parse_line(b"   ").unwrap().is_none(), true);
-        assert_eq!(parse_line(b"{\"type\":\"user\",").unwrap_err(), LineError::Malformed);
+        assert!(parse_line(b"   ").unwrap().is_none());
+        assert_eq!(
+            parse_line(b"{\"type\":\"user\",").unwrap_err(),
+            LineError::Malformed
+        );
         assert_eq!(parse_line(b"[1,2]").unwrap_err(), LineError::Malformed);
-        let l = parse_line(br#"{"type":"user","message":{"content":"plain \"quoted\" text"}}"#).unwrap().unwrap();
+        let l = parse_line(br#"{"type":"user","message":{"content":"plain \"quoted\" text"}}"#)
+            .unwrap()
+            .unwrap();
         match l.message.unwrap().content.unwrap() {
             Content::Text(t) => assert_eq!(t, "plain \"quoted\" text"),
             Content::Blocks(_) => panic!("text expected"),

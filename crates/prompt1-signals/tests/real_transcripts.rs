@@ -2,13 +2,17 @@
 //! `../shared/claude-harness`; see `fixtures/real/MANIFEST.md` for how each was made and what the
 //! person and the client did). Tokens are checked against the harness's own de-duplicated sums.
 
+#![allow(clippy::unwrap_used)] // helpers of a test: a failure should panic with its cause
+
 use prompt1_signals::summary::{FileRole, SessionAccumulator, SummaryInputs};
 use prompt1_wire::{ClientVersion, EditDecisions, EndReason, SessionKey, SessionSummary};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real")
+        .join(name)
 }
 
 fn jsonl_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -28,16 +32,28 @@ fn summarize(name: &str) -> SessionSummary {
     files.sort();
     let mut acc = SessionAccumulator::new();
     for f in &files {
-        let role = if f.to_string_lossy().contains("/subagents/") { FileRole::Subagent } else { FileRole::Main };
+        let role = if f.to_string_lossy().contains("/subagents/") {
+            FileRole::Subagent
+        } else {
+            FileRole::Main
+        };
         let bytes = std::fs::read(f).unwrap();
-        assert_eq!(acc.feed_chunk(&bytes, role), bytes.len(), "{name}: every line complete");
+        assert_eq!(
+            acc.feed_chunk(&bytes, role),
+            bytes.len(),
+            "{name}: every line complete"
+        );
     }
     assert_eq!(acc.malformed_lines(), 0, "{name}");
     acc.summary(SummaryInputs {
         session_key: SessionKey([0; 16]),
         revision: 1,
         end_reason: EndReason::Open,
-        client_version: ClientVersion { major: 0, minor: 1, patch: 0 },
+        client_version: ClientVersion {
+            major: 0,
+            minor: 1,
+            patch: 0,
+        },
     })
 }
 
@@ -48,15 +64,26 @@ fn harness_tokens(name: &str) -> [u64; 4] {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("inspect-run"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("inspect-run")
+        })
         .collect();
     runs.sort();
     let last: Value = serde_json::from_slice(&std::fs::read(runs.last().unwrap()).unwrap()).unwrap();
     let mut total = [0u64; 4];
     for t in last["transcripts"].as_array().unwrap() {
         let u = &t["usage_total_per_message_id"];
-        for (i, k) in
-            ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"].iter().enumerate()
+        for (i, k) in [
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+        ]
+        .iter()
+        .enumerate()
         {
             total[i] += u[k].as_u64().unwrap_or(0);
         }
@@ -66,12 +93,22 @@ fn harness_tokens(name: &str) -> [u64; 4] {
 
 fn our_tokens(s: &SessionSummary) -> [u64; 4] {
     s.tokens.iter().fold([0; 4], |a, t| {
-        [a[0] + t.input, a[1] + t.output, a[2] + t.cache_creation, a[3] + t.cache_read]
+        [
+            a[0] + t.input,
+            a[1] + t.output,
+            a[2] + t.cache_creation,
+            a[3] + t.cache_read,
+        ]
     })
 }
 
 fn edits(user_accepted: u32, user_rejected: u32, auto_allowed: u32, auto_denied: u32) -> EditDecisions {
-    EditDecisions { user_accepted, user_rejected, auto_allowed, auto_denied }
+    EditDecisions {
+        user_accepted,
+        user_rejected,
+        auto_allowed,
+        auto_denied,
+    }
 }
 
 const ALL: [&str; 17] = [
@@ -96,14 +133,21 @@ const ALL: [&str; 17] = [
 
 #[test]
 fn tokens_equal_the_harness_deduplicated_sums_on_every_fixture() {
-    for name in ALL.iter().chain(["tui-esc-switch", "tui-always-allow", "tui-compact"].iter()) {
+    for name in ALL
+        .iter()
+        .chain(["tui-esc-switch", "tui-always-allow", "tui-compact"].iter())
+    {
         if !fixture_dir(name).is_dir() {
             continue;
         }
         let s = summarize(name);
         assert_eq!(our_tokens(&s), harness_tokens(name), "{name}");
         assert_eq!(s.validate(), Ok(()), "{name}");
-        assert_eq!(s.follow_ups + s.clarity_scored, s.prompts, "{name}: every prompt scored or a follow-up");
+        assert_eq!(
+            s.follow_ups + s.clarity_scored,
+            s.prompts,
+            "{name}: every prompt scored or a follow-up"
+        );
     }
 }
 
@@ -115,7 +159,12 @@ fn permission_modes_and_automatic_edit_decisions_in_print_mode() {
         ("edits-plan", [0, 0, 1, 0, 0, 0], edits(0, 0, 0, 2), 0),
         ("edits-dontAsk", [0, 0, 0, 1, 0, 0], edits(0, 0, 0, 2), 0),
         ("edits-auto", [0, 0, 0, 0, 1, 0], edits(0, 0, 2, 0), 1),
-        ("edits-bypassPermissions", [0, 0, 0, 0, 0, 1], edits(0, 0, 2, 0), 1),
+        (
+            "edits-bypassPermissions",
+            [0, 0, 0, 0, 0, 1],
+            edits(0, 0, 2, 0),
+            1,
+        ),
         // a settings rule allows the Write and denies the Edit (recorded under user_* sources)
         ("edits-rules", [1, 0, 0, 0, 0, 0], edits(0, 0, 1, 1), 1),
         // a PermissionRequest hook allows the Write and denies the Edit
@@ -123,10 +172,29 @@ fn permission_modes_and_automatic_edit_decisions_in_print_mode() {
     ] {
         let s = summarize(name);
         let m = s.permission_modes;
-        assert_eq!([m.default, m.accept_edits, m.plan, m.dont_ask, m.auto, m.bypass_permissions], mode_counts, "{name}");
+        assert_eq!(
+            [
+                m.default,
+                m.accept_edits,
+                m.plan,
+                m.dont_ask,
+                m.auto,
+                m.bypass_permissions
+            ],
+            mode_counts,
+            "{name}"
+        );
         assert_eq!(s.edits, decisions, "{name}");
-        assert_eq!((s.prompts, s.interactive, s.edit_batches, s.verified_batches), (1, false, batches, 0), "{name}");
-        assert_eq!((s.tools.edit, s.tools.shell, s.tools.total()), (2, 1, 3), "{name}");
+        assert_eq!(
+            (s.prompts, s.interactive, s.edit_batches, s.verified_batches),
+            (1, false, batches, 0),
+            "{name}"
+        );
+        assert_eq!(
+            (s.tools.edit, s.tools.shell, s.tools.total()),
+            (2, 1, 3),
+            "{name}"
+        );
         assert!(s.claude_md_project && !s.claude_md_user, "{name}");
     }
 }
@@ -136,16 +204,30 @@ fn a_person_rejecting_and_accepting_edits_in_the_terminal() {
     let s = summarize("tui-reject-accept");
     assert!(s.interactive);
     assert_eq!(s.edits, edits(1, 1, 0, 0));
-    assert_eq!(s.prompts, 3, "three typed prompts; the interruption note is not one");
-    assert_eq!((s.permission_modes.default, s.permission_modes.accept_edits), (2, 1));
+    assert_eq!(
+        s.prompts, 3,
+        "three typed prompts; the interruption note is not one"
+    );
+    assert_eq!(
+        (s.permission_modes.default, s.permission_modes.accept_edits),
+        (2, 1)
+    );
     assert_eq!(s.tool_failures, 0, "a rejection is not a failure");
     if fixture_dir("tui-esc-switch").is_dir() {
         let s = summarize("tui-esc-switch");
-        assert_eq!(s.edits, edits(1, 1, 0, 0), "Esc rejects like No; 'Yes, and switch' accepts");
+        assert_eq!(
+            s.edits,
+            edits(1, 1, 0, 0),
+            "Esc rejects like No; 'Yes, and switch' accepts"
+        );
     }
     if fixture_dir("tui-always-allow").is_dir() {
         let s = summarize("tui-always-allow");
-        assert_eq!(s.edits, edits(1, 0, 1, 0), "the second Edit is allowed by the mode switched to");
+        assert_eq!(
+            s.edits,
+            edits(1, 0, 1, 0),
+            "the second Edit is allowed by the mode switched to"
+        );
     }
 }
 
@@ -153,7 +235,11 @@ fn a_person_rejecting_and_accepting_edits_in_the_terminal() {
 fn failures_subagents_compactions_and_instructions() {
     let s = summarize("tool-failures");
     assert_eq!(s.tool_failures, 3);
-    assert_eq!(s.edits, edits(0, 0, 0, 0), "an Edit failing before any permission check is no decision");
+    assert_eq!(
+        s.edits,
+        edits(0, 0, 0, 0),
+        "an Edit failing before any permission check is no decision"
+    );
     assert_eq!((s.tools.shell, s.tools.read, s.tools.edit), (1, 1, 1));
 
     let s = summarize("edits-deny-tool");
@@ -161,7 +247,11 @@ fn failures_subagents_compactions_and_instructions() {
     assert_eq!(s.edits, edits(0, 0, 1, 0));
 
     let s = summarize("subagent");
-    assert_eq!((s.subagents, s.tools.agent, s.tools.shell), (1, 1, 1), "the sub-agent's own ls counts");
+    assert_eq!(
+        (s.subagents, s.tools.agent, s.tools.shell),
+        (1, 1, 1),
+        "the sub-agent's own ls counts"
+    );
     assert_eq!(s.prompts, 1, "the sub-agent's prompt is not the person's");
 
     let s = summarize("compact");
@@ -175,16 +265,27 @@ fn failures_subagents_compactions_and_instructions() {
     let s = summarize("user-claude-md");
     assert!(s.claude_md_user && s.claude_md_project);
     let s = summarize("basic");
-    assert!(!s.claude_md_user && !s.claude_md_project, "empty project, no CLAUDE.md");
+    assert!(
+        !s.claude_md_user && !s.claude_md_project,
+        "empty project, no CLAUDE.md"
+    );
     assert_eq!((s.tools.shell, s.tools.edit, s.tools.read), (1, 1, 1));
 }
 
 #[test]
 fn verified_and_unverified_edit_batches_and_command_runs() {
     let s = summarize("verify-edits");
-    assert_eq!((s.edit_batches, s.verified_batches), (2, 1), "tested batch, then an untested Write");
-    let runs = ["cargo test", "cargo clippy --all-targets -- -D warnings", "cargo build --release"]
-        .map(prompt1_signals::commands::classify_command_line);
+    assert_eq!(
+        (s.edit_batches, s.verified_batches),
+        (2, 1),
+        "tested batch, then an untested Write"
+    );
+    let runs = [
+        "cargo test",
+        "cargo clippy --all-targets -- -D warnings",
+        "cargo build --release",
+    ]
+    .map(prompt1_signals::commands::classify_command_line);
     assert_eq!(s.test_runs, runs.iter().map(|r| r.test).sum::<u32>());
     assert_eq!(s.lint_runs, runs.iter().map(|r| r.lint).sum::<u32>());
     assert_eq!(s.build_runs, runs.iter().map(|r| r.build).sum::<u32>());

@@ -241,7 +241,16 @@ impl ToolCounts {
     }
 
     fn all(&self) -> [u32; 8] {
-        [self.edit, self.read, self.search, self.shell, self.web, self.agent, self.mcp, self.other]
+        [
+            self.edit,
+            self.read,
+            self.search,
+            self.shell,
+            self.web,
+            self.agent,
+            self.mcp,
+            self.other,
+        ]
     }
 }
 
@@ -593,7 +602,10 @@ impl SessionSummary {
     /// the client calls it before queueing one, so a bug never ships a summary the server refuses.
     pub fn validate(&self) -> Result<(), WireError> {
         if self.schema != SCHEMA_V1 {
-            return Err(WireError::UnsupportedSchema { found: self.schema, supported: CURRENT_SCHEMA });
+            return Err(WireError::UnsupportedSchema {
+                found: self.schema,
+                supported: CURRENT_SCHEMA,
+            });
         }
         let counts: [(&'static str, u32); 18] = [
             ("revision", self.revision),
@@ -653,12 +665,20 @@ impl SessionSummary {
             "at most file_refs",
         )?;
         check(
-            self.permission_modes.all().iter().map(|v| u64::from(*v)).sum::<u64>()
+            self.permission_modes
+                .all()
+                .iter()
+                .map(|v| u64::from(*v))
+                .sum::<u64>()
                 <= u64::from(self.prompts),
             "permission_modes",
             "sum at most prompts",
         )?;
-        check(self.verified_batches <= self.edit_batches, "verified_batches", "at most edit_batches")?;
+        check(
+            self.verified_batches <= self.edit_batches,
+            "verified_batches",
+            "at most edit_batches",
+        )?;
         check(
             self.is_final == (self.end_reason != EndReason::Open),
             "end_reason",
@@ -699,7 +719,11 @@ mod tests {
             clarity_scored: 2,
             file_refs: 2,
             prompts_with_file_refs: 1,
-            tools: ToolCounts { edit: 2, shell: 1, ..ToolCounts::default() },
+            tools: ToolCounts {
+                edit: 2,
+                shell: 1,
+                ..ToolCounts::default()
+            },
             tool_failures: 0,
             subagents: 0,
             compactions: 0,
@@ -708,8 +732,15 @@ mod tests {
             build_runs: 0,
             edit_batches: 1,
             verified_batches: 1,
-            edits: EditDecisions { user_accepted: 1, user_rejected: 1, ..EditDecisions::default() },
-            permission_modes: PermissionModeCounts { default: 3, ..PermissionModeCounts::default() },
+            edits: EditDecisions {
+                user_accepted: 1,
+                user_rejected: 1,
+                ..EditDecisions::default()
+            },
+            permission_modes: PermissionModeCounts {
+                default: 3,
+                ..PermissionModeCounts::default()
+            },
             claude_md_project: true,
             claude_md_user: false,
             tokens: vec![ModelTokens {
@@ -719,7 +750,11 @@ mod tests {
                 cache_creation: 30,
                 cache_read: 40,
             }],
-            client_version: ClientVersion { major: 0, minor: 1, patch: 0 },
+            client_version: ClientVersion {
+                major: 0,
+                minor: 1,
+                patch: 0,
+            },
         }
     }
 
@@ -758,7 +793,8 @@ mod tests {
 
     #[test]
     fn validate_refuses_out_of_range_and_inconsistent_values() {
-        let cases: Vec<(fn(&mut SessionSummary), &str)> = vec![
+        type Mutation = fn(&mut SessionSummary);
+        let cases: Vec<(Mutation, &str)> = vec![
             (|s| s.prompts = MAX_COUNT + 1, "prompts"),
             (|s| s.follow_ups = 4, "follow_ups"),
             (|s| s.clarity_sum = 201, "clarity_sum"),
@@ -782,7 +818,13 @@ mod tests {
         }
         let mut s = sample();
         s.schema = 2;
-        assert_eq!(s.validate(), Err(WireError::UnsupportedSchema { found: 2, supported: 1 }));
+        assert_eq!(
+            s.validate(),
+            Err(WireError::UnsupportedSchema {
+                found: 2,
+                supported: 1
+            })
+        );
     }
 
     #[test]

@@ -67,7 +67,9 @@ impl SessionState {
 
     /// Seconds since the epoch of the session's last activity.
     pub fn last_activity_secs(&self) -> i64 {
-        self.acc.last_activity_ms().map_or(self.saved_at, |ms| ms.div_euclid(1000))
+        self.acc
+            .last_activity_ms()
+            .map_or(self.saved_at, |ms| ms.div_euclid(1000))
     }
 }
 
@@ -136,19 +138,30 @@ pub fn collect_session_with(
     if !store::valid_session_id(session_id) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad session id"));
     }
-    for dir in [data.root().to_path_buf(), data.sessions(), data.summaries(), data.outbox(), data.locks()] {
+    for dir in [
+        data.root().to_path_buf(),
+        data.sessions(),
+        data.summaries(),
+        data.outbox(),
+        data.locks(),
+    ] {
         ensure_private_dir(&dir)?;
     }
     let key = store::session_key(&store::install_key(&data.install_key())?, session_id);
     let hex = key.to_hex();
-    let _lock = FileLock::acquire(&data.locks().join(format!("{hex}.lock")), LOCK_WAIT).inspect_err(|_| {
-        errlog::record(&data.error_log(), ErrorKind::LockTimeout);
-    })?;
+    let _lock =
+        FileLock::acquire(&data.locks().join(format!("{hex}.lock")), LOCK_WAIT).inspect_err(|_| {
+            errlog::record(&data.error_log(), ErrorKind::LockTimeout);
+        })?;
     let state_path = data.sessions().join(format!("{hex}.json"));
     let mut state = match read_regular(&state_path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => SessionState::new(session_id),
         // Garbage, another version, another session's state, or not a readable file: count again.
-        read => match read.as_deref().ok().and_then(|b| serde_json::from_slice::<SessionState>(b).ok()) {
+        read => match read
+            .as_deref()
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SessionState>(b).ok())
+        {
             Some(s) if s.version == STATE_VERSION && s.session_id == session_id => s,
             _ => {
                 errlog::record(&data.error_log(), ErrorKind::StateCorrupt);
@@ -197,7 +210,10 @@ pub fn collect_session_with(
     }
     let outcome = write_summary_if_changed(data, key, &mut state)?;
     state.saved_at = crate::timefmt::now_secs();
-    write_atomic(&state_path, &serde_json::to_vec(&state).map_err(io::Error::other)?)?;
+    write_atomic(
+        &state_path,
+        &serde_json::to_vec(&state).map_err(io::Error::other)?,
+    )?;
     Ok(outcome)
 }
 
@@ -215,7 +231,10 @@ fn recount_from_scratch(data: &DataDir, hex: &str, session_id: &str, old: Option
     let on_disk = [data.summaries(), data.outbox()]
         .map(|dir| revision_in(read_regular(&dir.join(&name)).ok().as_deref()));
     let revision = on_disk.into_iter().fold(revision_in(old), u32::max);
-    SessionState { revision, ..SessionState::new(session_id) }
+    SessionState {
+        revision,
+        ..SessionState::new(session_id)
+    }
 }
 
 fn write_summary_if_changed(
@@ -229,7 +248,8 @@ fn write_summary_if_changed(
         end_reason: state.end_reason,
         client_version: client_version(),
     });
-    let worth_sending = candidate.started_minute > 0 && (candidate.prompts > 0 || !candidate.tokens.is_empty());
+    let worth_sending =
+        candidate.started_minute > 0 && (candidate.prompts > 0 || !candidate.tokens.is_empty());
     if !worth_sending {
         return Ok(Collected::Unchanged);
     }
@@ -241,7 +261,10 @@ fn write_summary_if_changed(
         }
     }
     let revision = state.revision + 1;
-    let summary = SessionSummary { revision, ..candidate };
+    let summary = SessionSummary {
+        revision,
+        ..candidate
+    };
     if summary.validate().is_err() {
         errlog::record(&data.error_log(), ErrorKind::SummaryInvalid);
         return Ok(Collected::Unchanged);
@@ -257,11 +280,17 @@ fn write_summary_if_changed(
 
 /// Finalizes every open session idle for at least `idle_secs`. Returns how many were finalized.
 pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
-    let Ok(entries) = std::fs::read_dir(data.sessions()) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(data.sessions()) else {
+        return 0;
+    };
     let mut finalized = 0;
     for entry in entries.flatten() {
-        let Ok(bytes) = read_regular(&entry.path()) else { continue };
-        let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) else { continue };
+        let Ok(bytes) = read_regular(&entry.path()) else {
+            continue;
+        };
+        let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) else {
+            continue;
+        };
         if state.end_reason == EndReason::Open && now_secs - state.last_activity_secs() >= idle_secs {
             // Reads any last lines, then closes it.
             if collect_session(data, &state.session_id, Some(EndReason::IdleTimeout)).is_ok() {
@@ -281,7 +310,9 @@ pub fn load_state(data: &DataDir, session_id: &str) -> Option<SessionState> {
 
 /// Loads every saved session state (for `status` and `report`).
 pub fn load_states(data: &DataDir) -> Vec<SessionState> {
-    let Ok(entries) = std::fs::read_dir(data.sessions()) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(data.sessions()) else {
+        return Vec::new();
+    };
     entries
         .flatten()
         .filter_map(|e| read_regular(&e.path()).ok())

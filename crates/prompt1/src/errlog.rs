@@ -65,7 +65,10 @@ fn try_record(log: &Path, kind: ErrorKind) -> std::io::Result<()> {
     if let Some(dir) = log.parent() {
         crate::store::ensure_private_dir(dir)?;
     }
-    if std::fs::metadata(log).map(|m| m.len() > MAX_LOG_BYTES).unwrap_or(false) {
+    if std::fs::metadata(log)
+        .map(|m| m.len() > MAX_LOG_BYTES)
+        .unwrap_or(false)
+    {
         let _ = std::fs::rename(log, log.with_extension("log.1"));
     }
     let secs = std::time::SystemTime::now()

@@ -33,7 +33,12 @@ pub struct ImportReport {
 
 /// Imports every session under `roots` whose files changed on or after `since` (seconds since the
 /// epoch) and that started on or before the end of `until`.
-pub fn import(data: &DataDir, roots: &[PathBuf], since_secs: i64, until_secs: Option<i64>) -> Result<ImportReport> {
+pub fn import(
+    data: &DataDir,
+    roots: &[PathBuf],
+    since_secs: i64,
+    until_secs: Option<i64>,
+) -> Result<ImportReport> {
     let modified_since = |s: &SessionFiles| {
         s.files().any(|(p, _)| {
             std::fs::metadata(p)
@@ -45,15 +50,21 @@ pub fn import(data: &DataDir, roots: &[PathBuf], since_secs: i64, until_secs: Op
     let sessions: Vec<SessionFiles> = discover(roots)
         .into_iter()
         .filter(|s| s.main.is_some() && crate::store::valid_session_id(&s.session_id) && modified_since(s))
-        .filter(|s| match (until_secs, s.main.as_deref().and_then(first_timestamp_secs)) {
-            (Some(until), Some(start)) => start <= until,
-            _ => true,
-        })
+        .filter(
+            |s| match (until_secs, s.main.as_deref().and_then(first_timestamp_secs)) {
+                (Some(until), Some(start)) => start <= until,
+                _ => true,
+            },
+        )
         .collect();
     let total_bytes: u64 = sessions.iter().map(|s| s.bytes).sum();
     let bar = ProgressBar::with_draw_target(
         Some(total_bytes),
-        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
     );
     bar.set_style(
         ProgressStyle::with_template(
@@ -75,7 +86,10 @@ pub fn import(data: &DataDir, roots: &[PathBuf], since_secs: i64, until_secs: Op
         },
     );
     bar.finish_and_clear();
-    let mut report = ImportReport { sessions: sessions.len(), ..ImportReport::default() };
+    let mut report = ImportReport {
+        sessions: sessions.len(),
+        ..ImportReport::default()
+    };
     for o in outcomes {
         match o {
             Ok(Collected::NewRevision(_)) => report.updated += 1,
@@ -101,9 +115,15 @@ fn import_one(data: &DataDir, s: &SessionFiles, now: i64) -> std::io::Result<Col
     let find = |_: &str| files.clone();
     let outcome = collect::collect_session_with(data, &s.session_id, None, find)?;
     if let Some(state) = collect::load_state(data, &s.session_id) {
-        if state.end_reason == prompt1_wire::EndReason::Open && now - state.last_activity_secs() >= IDLE_FINALIZE_SECS
+        if state.end_reason == prompt1_wire::EndReason::Open
+            && now - state.last_activity_secs() >= IDLE_FINALIZE_SECS
         {
-            return collect::collect_session_with(data, &s.session_id, Some(prompt1_wire::EndReason::IdleTimeout), find);
+            return collect::collect_session_with(
+                data,
+                &s.session_id,
+                Some(prompt1_wire::EndReason::IdleTimeout),
+                find,
+            );
         }
     }
     Ok(outcome)
@@ -113,7 +133,11 @@ fn import_one(data: &DataDir, s: &SessionFiles, now: i64) -> std::io::Result<Col
 fn first_timestamp_secs(path: &std::path::Path) -> Option<i64> {
     use std::io::Read;
     let mut head = Vec::with_capacity(64 * 1024);
-    std::fs::File::open(path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+    std::fs::File::open(path)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
     let key = b"\"timestamp\":\"";
     let at = memchr::memmem::find(&head, key)? + key.len();
     let end = at + memchr::memchr(b'"', &head[at..])?;

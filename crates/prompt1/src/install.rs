@@ -19,8 +19,12 @@ use std::path::{Path, PathBuf};
 /// session ends, and this hook only starts the collector, so waiting for it costs ~1 ms at exit.
 /// Nothing depends on a hook completing: the collector reads the transcript, so a cancelled or
 /// reordered hook only delays counting until the next trigger (or the idle sweep).
-pub const EVENTS: [(&str, bool); 4] =
-    [("SessionStart", true), ("Stop", true), ("SubagentStop", true), ("SessionEnd", false)];
+pub const EVENTS: [(&str, bool); 4] = [
+    ("SessionStart", true),
+    ("Stop", true),
+    ("SubagentStop", true),
+    ("SessionEnd", false),
+];
 
 /// The hook's timeout in the client, seconds (the hook itself returns in milliseconds).
 pub const HOOK_TIMEOUT_S: u64 = 10;
@@ -98,16 +102,23 @@ pub fn hook_command(exe: &Path, event: &str) -> String {
 pub fn add_hooks(settings: &mut Value, exe: &Path) -> Result<bool> {
     let before = settings.clone();
     remove_hooks(settings)?;
-    let root = settings.as_object_mut().context("settings.json is not a JSON object")?;
+    let root = settings
+        .as_object_mut()
+        .context("settings.json is not a JSON object")?;
     let hooks = root.entry("hooks").or_insert_with(|| Value::Object(Map::new()));
-    let hooks = hooks.as_object_mut().context("`hooks` in settings.json is not an object")?;
+    let hooks = hooks
+        .as_object_mut()
+        .context("`hooks` in settings.json is not an object")?;
     for (event, is_async) in EVENTS {
-        let mut entry = json!({"type": "command", "command": hook_command(exe, event), "timeout": HOOK_TIMEOUT_S});
+        let mut entry =
+            json!({"type": "command", "command": hook_command(exe, event), "timeout": HOOK_TIMEOUT_S});
         if is_async {
             entry["async"] = Value::Bool(true);
         }
         let groups = hooks.entry(event).or_insert_with(|| Value::Array(Vec::new()));
-        let groups = groups.as_array_mut().with_context(|| format!("`hooks.{event}` is not a list"))?;
+        let groups = groups
+            .as_array_mut()
+            .with_context(|| format!("`hooks.{event}` is not a list"))?;
         groups.push(json!({"hooks": [entry]}));
     }
     Ok(*settings != before)
@@ -115,19 +126,33 @@ pub fn add_hooks(settings: &mut Value, exe: &Path) -> Result<bool> {
 
 /// Removes every prompt1 hook from `settings`, keeping everything else. Returns whether it changed.
 pub fn remove_hooks(settings: &mut Value) -> Result<bool> {
-    let root = settings.as_object_mut().context("settings.json is not a JSON object")?;
+    let root = settings
+        .as_object_mut()
+        .context("settings.json is not a JSON object")?;
     let mut changed = false;
     if let Some(hooks) = root.get_mut("hooks").and_then(Value::as_object_mut) {
         for groups in hooks.values_mut() {
-            let Some(groups) = groups.as_array_mut() else { continue };
+            let Some(groups) = groups.as_array_mut() else {
+                continue;
+            };
             for group in groups.iter_mut() {
-                let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else { continue };
+                let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
+                    continue;
+                };
                 let len = list.len();
-                list.retain(|h| !h.get("command").and_then(Value::as_str).is_some_and(is_prompt1_command));
+                list.retain(|h| {
+                    !h.get("command")
+                        .and_then(Value::as_str)
+                        .is_some_and(is_prompt1_command)
+                });
                 changed |= list.len() != len;
             }
             let len = groups.len();
-            groups.retain(|g| g.get("hooks").and_then(Value::as_array).is_none_or(|l| !l.is_empty()));
+            groups.retain(|g| {
+                g.get("hooks")
+                    .and_then(Value::as_array)
+                    .is_none_or(|l| !l.is_empty())
+            });
             changed |= groups.len() != len;
         }
         let len = hooks.len();
@@ -167,7 +192,10 @@ pub fn read_settings(path: &Path) -> Result<Value> {
                 )
             })?;
             if !value.is_object() {
-                bail!("{} is not a JSON object; prompt1 will not overwrite it", path.display());
+                bail!(
+                    "{} is not a JSON object; prompt1 will not overwrite it",
+                    path.display()
+                );
             }
             Ok(value)
         }
@@ -181,7 +209,9 @@ pub fn read_settings(path: &Path) -> Result<Value> {
 pub fn write_settings(path: &Path, value: &Value) -> Result<()> {
     let dir = path.parent().context("settings.json has no folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mode = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).ok();
+    let mode = std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .ok();
     if mode.is_some() {
         let backup = backup_path(path);
         std::fs::copy(path, &backup).with_context(|| format!("cannot write {}", backup.display()))?;
@@ -213,7 +243,8 @@ pub fn hooks_installed(settings: &Value) -> bool {
         settings["hooks"][event].as_array().is_some_and(|groups| {
             groups.iter().any(|g| {
                 g["hooks"].as_array().is_some_and(|l| {
-                    l.iter().any(|h| h["command"].as_str().is_some_and(is_prompt1_command))
+                    l.iter()
+                        .any(|h| h["command"].as_str().is_some_and(is_prompt1_command))
                 })
             })
         })
@@ -222,7 +253,9 @@ pub fn hooks_installed(settings: &Value) -> bool {
 
 /// The plugin route's data folders (`<config>/plugins/data/prompt1*`).
 pub fn plugin_data_dirs(config_dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(config_dir.join("plugins").join("data")) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(config_dir.join("plugins").join("data")) else {
+        return Vec::new();
+    };
     entries
         .flatten()
         .filter(|e| {
@@ -260,8 +293,14 @@ mod tests {
         assert_eq!(s, once);
         assert!(hooks_installed(&s));
         assert_eq!(s["hooks"]["Stop"].as_array().unwrap().len(), 2);
-        assert_eq!(s["hooks"]["Stop"][0]["hooks"][0]["command"], "/usr/bin/notify-send done");
-        assert_eq!(s["hooks"]["SessionEnd"][0]["hooks"][0]["command"], "'/opt/it'\\''s here/prompt1' hook SessionEnd");
+        assert_eq!(
+            s["hooks"]["Stop"][0]["hooks"][0]["command"],
+            "/usr/bin/notify-send done"
+        );
+        assert_eq!(
+            s["hooks"]["SessionEnd"][0]["hooks"][0]["command"],
+            "'/opt/it'\\''s here/prompt1' hook SessionEnd"
+        );
         assert!(s["hooks"]["SessionEnd"][0]["hooks"][0].get("async").is_none());
         assert_eq!(s["hooks"]["Stop"][1]["hooks"][0]["async"], true);
         assert_eq!(s["env"]["SECRET_TOKEN"], "s3cr3t");
@@ -273,7 +312,10 @@ mod tests {
         add_hooks(&mut s, Path::new("/usr/local/bin/prompt1")).unwrap();
         assert!(remove_hooks(&mut s).unwrap());
         let mut want = foreign();
-        want["enabledPlugins"].as_object_mut().unwrap().remove("prompt1@prompt1");
+        want["enabledPlugins"]
+            .as_object_mut()
+            .unwrap()
+            .remove("prompt1@prompt1");
         assert_eq!(s, want);
         assert!(!remove_hooks(&mut s).unwrap());
         assert!(!hooks_installed(&s));
@@ -308,7 +350,10 @@ mod tests {
         write_settings(&p, &v).unwrap();
         let backup = backup_path(&p);
         assert_eq!(std::fs::read_to_string(&backup).unwrap(), r#"{"env":{"K":"v"}}"#);
-        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(hooks_installed(&read_settings(&p).unwrap()));
     }

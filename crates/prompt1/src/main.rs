@@ -11,6 +11,7 @@ mod import;
 mod install;
 mod paths;
 mod pricing;
+mod remote;
 mod report;
 mod store;
 mod timefmt;
@@ -24,7 +25,11 @@ use prompt1_wire::EndReason;
 use std::io::{Read, Write};
 
 #[derive(Parser)]
-#[command(name = "prompt1", version, about = "Coaching signals from your Claude Code sessions, computed on your machine.")]
+#[command(
+    name = "prompt1",
+    version,
+    about = "Coaching signals from your Claude Code sessions, computed on your machine."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,6 +86,16 @@ enum Command {
         /// Folders to read (Claude config folders or `projects` folders); default: the client's.
         dirs: Vec<std::path::PathBuf>,
     },
+    /// Connect this machine to a prompt1 server: shows a code to approve in the browser.
+    Login {
+        /// The server's address.
+        #[arg(default_value = "http://127.0.0.1:8080")]
+        server_url: String,
+    },
+    /// Upload pending session summaries to the server (only what `prompt1 audit` shows).
+    Sync,
+    /// Revoke this machine's server token and forget it (local data is kept).
+    Logout,
     /// Token usage and estimated cost, read straight from Claude Code's transcripts.
     Tokens {
         /// Group rows by day, model or session.
@@ -140,14 +155,23 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Collect { session, end, sweep } => {
             let data = data_dir()?;
+            let mut finished = 0;
             if let Some(id) = session {
-                if let Err(e) = collect::collect_session(&data, &id, end) {
-                    errlog::record(&data.error_log(), errlog::ErrorKind::DataDir);
-                    return Err(e).context("collect failed");
+                match collect::collect_session(&data, &id, end) {
+                    Ok(_) => finished += usize::from(end.is_some()),
+                    Err(e) => {
+                        errlog::record(&data.error_log(), errlog::ErrorKind::DataDir);
+                        return Err(e).context("collect failed");
+                    }
                 }
             }
             if sweep {
-                collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS);
+                finished += collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS);
+            }
+            // A session ended: upload in the background when this machine is logged in. The
+            // upload never runs on the client's path and its failures only stay in the outbox.
+            if finished > 0 && data.device().exists() && hook::spawn_detached(&["sync".to_owned()]).is_err() {
+                errlog::record(&data.error_log(), errlog::ErrorKind::Sync);
             }
             Ok(())
         }
@@ -156,9 +180,27 @@ fn run(command: Command) -> Result<()> {
         Command::Status => report::status(&data_dir()?),
         Command::Report { json, limit } => report::report(&data_dir()?, json, limit),
         Command::Audit { json } => report::audit(&data_dir()?, json),
+        Command::Login { server_url } => remote::login(data_dir()?.root(), &server_url),
+        Command::Sync => {
+            let report = remote::sync(data_dir()?.root())?;
+            writeln!(std::io::stdout().lock(), "{report}")?;
+            Ok(())
+        }
+        Command::Logout => {
+            remote::revoke_device(data_dir()?.root())?;
+            writeln!(
+                std::io::stdout().lock(),
+                "logged out: this machine's server token is revoked"
+            )?;
+            Ok(())
+        }
         Command::Import { since, until, dirs } => {
             let data = data_dir()?;
-            let roots = if dirs.is_empty() { paths::claude_config_dirs() } else { dirs };
+            let roots = if dirs.is_empty() {
+                paths::claude_config_dirs()
+            } else {
+                dirs
+            };
             let now = timefmt::now_secs();
             let since_secs = since.map_or(now - 30 * 86_400, |d| i64::from(d) * 86_400);
             let until_secs = until.map(|d| (i64::from(d) + 1) * 86_400 - 1);
@@ -173,17 +215,31 @@ fn run(command: Command) -> Result<()> {
             )?;
             Ok(())
         }
-        Command::Tokens { by, since, until, json, pricing, dirs } => {
+        Command::Tokens {
+            by,
+            since,
+            until,
+            json,
+            pricing,
+            dirs,
+        } => {
             let pricing = match pricing {
                 Some(path) => pricing::Pricing::from_file(&path)?,
                 None => pricing::Pricing::default(),
             };
-            let roots = if dirs.is_empty() { paths::claude_config_dirs() } else { dirs };
+            let roots = if dirs.is_empty() {
+                paths::claude_config_dirs()
+            } else {
+                dirs
+            };
             let sessions = tokens::discover(&roots);
             let results = tokens::parallel_map(&sessions, |s| s.bytes, tokens::session_tokens, |_| {});
             let skipped = results.iter().map(|(_, s)| s).sum();
-            let rows: Vec<(String, Vec<_>)> =
-                sessions.iter().map(|s| s.session_id.clone()).zip(results.into_iter().map(|(r, _)| r)).collect();
+            let rows: Vec<(String, Vec<_>)> = sessions
+                .iter()
+                .map(|s| s.session_id.clone())
+                .zip(results.into_iter().map(|(r, _)| r))
+                .collect();
             let report = tokens::build_report(&rows, by, since, until, &pricing, skipped);
             let mut out = std::io::stdout().lock();
             if json {

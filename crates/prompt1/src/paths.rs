@@ -19,13 +19,18 @@ impl DataDir {
     /// Resolves the data folder: `PROMPT1_HOME`, else the platform data directory.
     pub fn resolve() -> Option<Self> {
         if let Some(dir) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
-            return Some(Self { root: PathBuf::from(dir) });
+            return Some(Self {
+                root: PathBuf::from(dir),
+            });
         }
         let dirs = directories::ProjectDirs::from("", "", "prompt1")?;
-        Some(Self { root: dirs.data_dir().to_path_buf() })
+        Some(Self {
+            root: dirs.data_dir().to_path_buf(),
+        })
     }
 
     /// A data folder at an explicit place (tests).
+    #[cfg(test)]
     pub fn at(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
     }
@@ -101,5 +106,8 @@ pub fn claude_config_dirs() -> Vec<PathBuf> {
 
 /// The settings file `install` edits: the first config folder's `settings.json`.
 pub fn claude_settings_file() -> Option<PathBuf> {
-    claude_config_dirs().into_iter().next().map(|d| d.join("settings.json"))
+    claude_config_dirs()
+        .into_iter()
+        .next()
+        .map(|d| d.join("settings.json"))
 }

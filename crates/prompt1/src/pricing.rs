@@ -26,16 +26,23 @@ pub struct Price {
 }
 
 const fn price(input: f64, output: f64) -> Price {
-    Price { input, output, cache_creation: input * 1.25, cache_read: input * 0.1 }
+    Price {
+        input,
+        output,
+        cache_creation: input * 1.25,
+        cache_read: input * 0.1,
+    }
 }
 
 /// The built-in table.
 pub fn builtin(model: ModelId) -> Option<Price> {
     Some(match model {
         ModelId::Opus5_5 | ModelId::Opus4_6 | ModelId::Opus4_5 => price(5.0, 25.0),
-        ModelId::Sonnet4_6 | ModelId::Sonnet4_5 | ModelId::Sonnet4 | ModelId::Sonnet3_7 | ModelId::Sonnet3_5 => {
-            price(3.0, 15.0)
-        }
+        ModelId::Sonnet4_6
+        | ModelId::Sonnet4_5
+        | ModelId::Sonnet4
+        | ModelId::Sonnet3_7
+        | ModelId::Sonnet3_5 => price(3.0, 15.0),
         ModelId::Haiku4_5 => price(1.0, 5.0),
         ModelId::Opus4_1 | ModelId::Opus4 | ModelId::Opus3 => price(15.0, 75.0),
         ModelId::Haiku3_5 => price(0.8, 4.0),
@@ -54,8 +61,12 @@ impl Pricing {
     /// Loads overrides from a JSON file keyed by model family name.
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let raw: HashMap<ModelId, Price> = serde_json::from_slice(&text)
-            .with_context(|| format!("{} is not a pricing table (model family -> prices)", path.display()))?;
+        let raw: HashMap<ModelId, Price> = serde_json::from_slice(&text).with_context(|| {
+            format!(
+                "{} is not a pricing table (model family -> prices)",
+                path.display()
+            )
+        })?;
         Ok(Self { overrides: raw })
     }
 
@@ -87,7 +98,11 @@ mod tests {
         assert_eq!(p.cost(ModelId::Other, 5, 5, 5, 5), 0.0);
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("p.json");
-        std::fs::write(&f, r#"{"other": {"input": 1, "output": 2, "cache_creation": 0, "cache_read": 0}}"#).unwrap();
+        std::fs::write(
+            &f,
+            r#"{"other": {"input": 1, "output": 2, "cache_creation": 0, "cache_read": 0}}"#,
+        )
+        .unwrap();
         let p = Pricing::from_file(&f).unwrap();
         assert!((p.cost(ModelId::Other, 1_000_000, 1_000_000, 0, 0) - 3.0).abs() < 1e-9);
         std::fs::write(&f, r#"{"claude-acme": {"input": 1}}"#).unwrap();

@@ -29,12 +29,23 @@ pub fn install() -> Result<()> {
     let mut out = std::io::stdout().lock();
     if changed {
         writeln!(out, "prompt1 hooks registered in {}", settings_path.display())?;
-        writeln!(out, "previous settings kept in {}", install::backup_path(&settings_path).display())?;
+        writeln!(
+            out,
+            "previous settings kept in {}",
+            install::backup_path(&settings_path).display()
+        )?;
     } else {
-        writeln!(out, "prompt1 hooks already registered in {}", settings_path.display())?;
+        writeln!(
+            out,
+            "prompt1 hooks already registered in {}",
+            settings_path.display()
+        )?;
     }
     writeln!(out, "local data: {}", data.root().display())?;
-    writeln!(out, "new Claude Code sessions are now counted; `prompt1 report` shows them")?;
+    writeln!(
+        out,
+        "new Claude Code sessions are now counted; `prompt1 report` shows them"
+    )?;
     Ok(())
 }
 
@@ -57,6 +68,15 @@ pub fn uninstall() -> Result<()> {
         }
     }
     if let Some(data) = DataDir::resolve() {
+        if data.device().exists() {
+            match crate::remote::revoke_device(data.root()) {
+                Ok(()) => writeln!(out, "revoked this machine's server token")?,
+                Err(e) => writeln!(
+                    out,
+                    "could not revoke the server token ({e:#}); revoke it from the web page"
+                )?,
+            }
+        }
         match std::fs::remove_dir_all(data.root()) {
             Ok(()) => writeln!(out, "removed all local data in {}", data.root().display())?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -70,7 +90,11 @@ pub fn uninstall() -> Result<()> {
 
 fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+                .count()
+        })
         .unwrap_or(0)
 }
 
@@ -91,14 +115,33 @@ pub fn status(data: &DataDir) -> Result<()> {
     }
     writeln!(out, "data folder:  {}", data.root().display())?;
     let states = load_states(data);
-    let open = states.iter().filter(|s| s.end_reason == prompt1_wire::EndReason::Open).count();
-    writeln!(out, "sessions:     {} recorded ({} still open)", states.len(), open)?;
-    writeln!(out, "pending:      {} summaries waiting for upload", count_files(&data.outbox()))?;
+    let open = states
+        .iter()
+        .filter(|s| s.end_reason == prompt1_wire::EndReason::Open)
+        .count();
+    writeln!(
+        out,
+        "sessions:     {} recorded ({} still open)",
+        states.len(),
+        open
+    )?;
+    writeln!(
+        out,
+        "pending:      {} summaries waiting for upload",
+        count_files(&data.outbox())
+    )?;
     let quarantined = count_files(&data.quarantine());
     if quarantined > 0 {
-        writeln!(out, "quarantined:  {quarantined} summaries refused by the server (kept, not retried)")?;
+        writeln!(
+            out,
+            "quarantined:  {quarantined} summaries refused by the server (kept, not retried)"
+        )?;
     }
-    let server = if data.device().exists() { "logged in (`prompt1 sync` uploads)" } else { "not logged in (local only)" };
+    let server = if data.device().exists() {
+        "logged in (`prompt1 sync` uploads)"
+    } else {
+        "not logged in (local only)"
+    };
     writeln!(out, "server:       {server}")?;
     let errors = errlog::tail(&data.error_log(), 10);
     if errors.is_empty() {
@@ -122,7 +165,11 @@ pub fn load_summaries(data: &DataDir) -> Vec<SessionSummary> {
                 .collect()
         })
         .unwrap_or_default();
-    all.sort_by(|a, b| b.started_minute.cmp(&a.started_minute).then(a.session_key.cmp(&b.session_key)));
+    all.sort_by(|a, b| {
+        b.started_minute
+            .cmp(&a.started_minute)
+            .then(a.session_key.cmp(&b.session_key))
+    });
     all
 }
 
@@ -136,12 +183,24 @@ pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
         return Ok(());
     }
     if sessions.is_empty() {
-        writeln!(out, "No sessions recorded yet. Run `prompt1 install`, then use Claude Code as usual.")?;
+        writeln!(
+            out,
+            "No sessions recorded yet. Run `prompt1 install`, then use Claude Code as usual."
+        )?;
         return Ok(());
     }
     let header = [
-        "started (UTC)", "active", "prompts", "clarity", "file refs", "tools", "test/lint/build", "verified",
-        "edits +/-/auto", "tokens in/out", "state",
+        "started (UTC)",
+        "active",
+        "prompts",
+        "clarity",
+        "file refs",
+        "tools",
+        "test/lint/build",
+        "verified",
+        "edits +/-/auto",
+        "tokens in/out",
+        "state",
     ];
     let rows: Vec<[String; 11]> = sessions.iter().map(row).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
@@ -151,10 +210,23 @@ pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
         }
     }
     let line = |cells: Vec<&str>| -> String {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ")
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
     };
     writeln!(out, "{}", line(header.to_vec()).trim_end())?;
-    writeln!(out, "{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+    writeln!(
+        out,
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+    )?;
     for r in &rows {
         writeln!(out, "{}", line(r.iter().map(String::as_str).collect()).trim_end())?;
     }
@@ -167,14 +239,21 @@ pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
         "{} sessions, {} prompts, mean clarity {}",
         sessions.len(),
         prompts,
-        if scored > 0 { format!("{:.0}", f64::from(sum) / f64::from(scored)) } else { "-".into() }
+        if scored > 0 {
+            format!("{:.0}", f64::from(sum) / f64::from(scored))
+        } else {
+            "-".into()
+        }
     )?;
     Ok(())
 }
 
 fn row(s: &SessionSummary) -> [String; 11] {
-    let clarity =
-        if s.clarity_scored > 0 { format!("{:.0}", f64::from(s.clarity_sum) / f64::from(s.clarity_scored)) } else { "-".into() };
+    let clarity = if s.clarity_scored > 0 {
+        format!("{:.0}", f64::from(s.clarity_sum) / f64::from(s.clarity_scored))
+    } else {
+        "-".into()
+    };
     let (tin, tout) = s.tokens.iter().fold((0u64, 0u64), |(i, o), t| {
         (i + t.input + t.cache_creation + t.cache_read, o + t.output)
     });
@@ -188,9 +267,18 @@ fn row(s: &SessionSummary) -> [String; 11] {
         s.tools.total().to_string(),
         format!("{}/{}/{}", s.test_runs, s.lint_runs, s.build_runs),
         format!("{}/{}", s.verified_batches, s.edit_batches),
-        format!("{}/{}/{}", e.user_accepted, e.user_rejected, e.auto_allowed + e.auto_denied),
+        format!(
+            "{}/{}/{}",
+            e.user_accepted,
+            e.user_rejected,
+            e.auto_allowed + e.auto_denied
+        ),
         format!("{}/{}", human(tin), human(tout)),
-        if s.is_final { s.end_reason.as_str().replace('_', " ") } else { "open".into() },
+        if s.is_final {
+            s.end_reason.as_str().replace('_', " ")
+        } else {
+            "open".into()
+        },
     ]
 }
 
@@ -205,7 +293,12 @@ fn human(n: u64) -> String {
 /// `prompt1 audit`: the outbox, byte for byte.
 pub fn audit(data: &DataDir, json: bool) -> Result<()> {
     let mut files: Vec<_> = std::fs::read_dir(data.outbox())
-        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     let mut out = std::io::stdout().lock();
@@ -233,10 +326,10 @@ pub fn clarity(prompt: &str, json: bool) -> Result<()> {
     let assessment = clarity::assess(prompt);
     let mut out = std::io::stdout().lock();
     if json {
-        write!(out, "{assessment:?}")?; // PENDING-CLARITY-API
+        serde_json::to_writer(&mut out, &assessment)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{assessment:?}")?; // PENDING-CLARITY-API
+        writeln!(out, "{}", clarity::describe(&assessment))?;
     }
     Ok(())
 }

@@ -57,16 +57,24 @@ fn write_via_temp(
     mode: u32,
     place: impl FnOnce(&Path, &Path) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = path.parent().ok_or_else(|| io::Error::other("no parent folder"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent folder"))?;
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|_| io::Error::other("no randomness"))?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         u64::from_le_bytes(random)
     ));
     let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_data()?;
         place(&tmp, path)
@@ -121,7 +129,10 @@ pub fn session_key(install_key: &[u8; 32], session_id: &str) -> SessionKey {
 /// A session id as the client writes it: 8 to 64 characters of letters, digits, `-` and `_`.
 /// Anything else is refused before it can reach a file name.
 pub fn valid_session_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (8..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
@@ -136,7 +147,11 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
@@ -160,7 +175,11 @@ mod tests {
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(keys.iter().all(|k| *k == keys[0]));
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
         fs::write(&p, b"short").unwrap();
         assert!(install_key(&p).is_err());
         assert_eq!(fs::read(&p).unwrap(), b"short", "never replaced");

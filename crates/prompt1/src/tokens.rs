@@ -41,28 +41,44 @@ pub struct SessionFiles {
 pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
     let mut sessions: BTreeMap<String, SessionFiles> = BTreeMap::new();
     for root in roots {
-        let projects = if root.join("projects").is_dir() { root.join("projects") } else { root.clone() };
-        let Ok(entries) = std::fs::read_dir(&projects) else { continue };
+        let projects = if root.join("projects").is_dir() {
+            root.join("projects")
+        } else {
+            root.clone()
+        };
+        let Ok(entries) = std::fs::read_dir(&projects) else {
+            continue;
+        };
         for project in entries.flatten() {
             let dir = project.path();
-            let Ok(files) = std::fs::read_dir(&dir) else { continue };
+            let Ok(files) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for f in files.flatten() {
                 let path = f.path();
-                let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else { continue };
+                let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                    continue;
+                };
                 if path.extension().is_some_and(|e| e == "jsonl") {
                     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                    let entry = sessions.entry(stem.clone()).or_insert_with(|| SessionFiles::new(&stem));
+                    let entry = sessions
+                        .entry(stem.clone())
+                        .or_insert_with(|| SessionFiles::new(&stem));
                     if entry.main.is_none() {
                         entry.main = Some(path);
                         entry.bytes += size;
                     }
                 } else if path.is_dir() {
-                    let Ok(subs) = std::fs::read_dir(path.join("subagents")) else { continue };
+                    let Ok(subs) = std::fs::read_dir(path.join("subagents")) else {
+                        continue;
+                    };
                     for sub in subs.flatten() {
                         let sp = sub.path();
                         if sp.extension().is_some_and(|e| e == "jsonl") {
                             let size = sub.metadata().map(|m| m.len()).unwrap_or(0);
-                            let entry = sessions.entry(stem.clone()).or_insert_with(|| SessionFiles::new(&stem));
+                            let entry = sessions
+                                .entry(stem.clone())
+                                .or_insert_with(|| SessionFiles::new(&stem));
                             entry.subagents.push(sp);
                             entry.bytes += size;
                         }
@@ -76,7 +92,12 @@ pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
 
 impl SessionFiles {
     fn new(session_id: &str) -> Self {
-        Self { session_id: session_id.to_owned(), main: None, subagents: Vec::new(), bytes: 0 }
+        Self {
+            session_id: session_id.to_owned(),
+            main: None,
+            subagents: Vec::new(),
+            bytes: 0,
+        }
     }
 
     /// The session's files with their roles.
@@ -99,7 +120,9 @@ pub fn parallel_map<T: Sync, R: Send>(
     order.sort_by_key(|i| std::cmp::Reverse(size(&items[*i])));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
@@ -113,7 +136,12 @@ pub fn parallel_map<T: Sync, R: Send>(
             });
         }
     });
-    results.into_inner().unwrap_or_default().into_iter().flatten().collect()
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// Token rows of one session, and the lines skipped.
@@ -162,7 +190,10 @@ impl Counts {
 
     /// All four token counts added.
     pub fn total_tokens(&self) -> u64 {
-        self.input_tokens + self.output_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+        self.input_tokens
+            + self.output_tokens
+            + self.cache_creation_input_tokens
+            + self.cache_read_input_tokens
     }
 }
 
@@ -235,11 +266,22 @@ pub fn build_report(
             models: if by == GroupBy::Model {
                 Vec::new()
             } else {
-                models.into_iter().map(|(m, counts)| ModelRow { model: m.as_str(), counts }).collect()
+                models
+                    .into_iter()
+                    .map(|(m, counts)| ModelRow {
+                        model: m.as_str(),
+                        counts,
+                    })
+                    .collect()
             },
         })
         .collect();
-    Report { totals, rows, skipped_lines, cost_is_estimate: true }
+    Report {
+        totals,
+        rows,
+        skipped_lines,
+        cost_is_estimate: true,
+    }
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -259,7 +301,8 @@ pub fn parse_day(text: &str) -> Result<i32, String> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return Err(format!("`{text}` is not a valid date"));
     }
-    i32::try_from(prompt1_signals::transcript::days_from_civil(y, m, d)).map_err(|_| "date out of range".into())
+    i32::try_from(prompt1_signals::transcript::days_from_civil(y, m, d))
+        .map_err(|_| "date out of range".into())
 }
 
 /// Prints the report as a table.
@@ -269,7 +312,14 @@ pub fn print_table(report: &Report, by: GroupBy, out: &mut impl std::io::Write) 
         GroupBy::Model => "model",
         GroupBy::Session => "session",
     };
-    let width = report.rows.iter().map(|r| r.key.len()).max().unwrap_or(0).max(head.len()).max(5);
+    let width = report
+        .rows
+        .iter()
+        .map(|r| r.key.len())
+        .max()
+        .unwrap_or(0)
+        .max(head.len())
+        .max(5);
     writeln!(
         out,
         "{head:<width$}  {:>14}  {:>14}  {:>16}  {:>16}  {:>16}  {:>12}",
@@ -296,7 +346,11 @@ pub fn print_table(report: &Report, by: GroupBy, out: &mut impl std::io::Write) 
         }
     }
     line(out, "total", &report.totals)?;
-    writeln!(out, "costs are estimates from list prices (see `--pricing`); skipped lines: {}", report.skipped_lines)?;
+    writeln!(
+        out,
+        "costs are estimates from list prices (see `--pricing`); skipped lines: {}",
+        report.skipped_lines
+    )?;
     Ok(())
 }
 

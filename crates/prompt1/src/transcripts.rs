@@ -32,21 +32,33 @@ pub fn find_session_files_in(config_dirs: &[PathBuf], session_id: &str) -> Vec<T
     let main_name = format!("{session_id}.jsonl");
     let mut found = Vec::new();
     for config in config_dirs {
-        let Ok(projects) = std::fs::read_dir(config.join("projects")) else { continue };
+        let Ok(projects) = std::fs::read_dir(config.join("projects")) else {
+            continue;
+        };
         for project in projects.flatten() {
             let dir = project.path();
             let main = dir.join(&main_name);
             if main.is_file() && !found.iter().any(|f: &TranscriptFile| f.role == FileRole::Main) {
-                found.push(TranscriptFile { key: "main".into(), role: FileRole::Main, path: main });
+                found.push(TranscriptFile {
+                    key: "main".into(),
+                    role: FileRole::Main,
+                    path: main,
+                });
             }
-            let Ok(subs) = std::fs::read_dir(dir.join(session_id).join("subagents")) else { continue };
+            let Ok(subs) = std::fs::read_dir(dir.join(session_id).join("subagents")) else {
+                continue;
+            };
             for sub in subs.flatten() {
                 let path = sub.path();
                 // Regular files only (`is_file` follows links): opening a FIFO would block forever.
                 if path.extension().is_some_and(|e| e == "jsonl") && path.is_file() {
                     let key = subagent_key(&path);
                     if !found.iter().any(|f| f.key == key) {
-                        found.push(TranscriptFile { key, role: FileRole::Subagent, path });
+                        found.push(TranscriptFile {
+                            key,
+                            role: FileRole::Subagent,
+                            path,
+                        });
                     }
                 }
             }
@@ -57,10 +69,15 @@ pub fn find_session_files_in(config_dirs: &[PathBuf], session_id: &str) -> Vec<T
 
 /// The offset key of a sub-agent file: its stem when it is a plain id, else a hash of it.
 pub fn subagent_key(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if !stem.is_empty()
         && stem.len() <= 80
-        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         stem
     } else {
@@ -149,7 +166,16 @@ struct LineTail<'a> {
 impl<'a> LineTail<'a> {
     fn new(head: &'a [u8], file: &'a mut File) -> Self {
         let line_len = head.len() as u64;
-        Self { head, file, chunk: vec![0u8; 256 * 1024], chunk_pos: 0, chunk_len: 0, hit_newline: false, eof: false, line_len }
+        Self {
+            head,
+            file,
+            chunk: vec![0u8; 256 * 1024],
+            chunk_pos: 0,
+            chunk_len: 0,
+            hit_newline: false,
+            eof: false,
+            line_len,
+        }
     }
 
     /// Reads and drops the rest of the line; true when its newline was found (false at end of file).

@@ -3,6 +3,8 @@
 //! transcripts of the real client (fixtures, with the harness's de-duplicated sums), and a 2 GB file
 //! for the memory bound.
 
+#![allow(clippy::unwrap_used)] // helpers of a test: a failure should panic with its cause
+
 use prompt1_wire::ModelId;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -22,8 +24,17 @@ fn generator() -> Option<PathBuf> {
 }
 
 fn run_json(args: &[&str], home: &Path) -> Value {
-    let out = Command::new(BIN).args(args).env("PROMPT1_HOME", home).env("TZ", "UTC").output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(args)
+        .env("PROMPT1_HOME", home)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -31,14 +42,33 @@ fn four(v: &Value, names: [&str; 4]) -> [u64; 4] {
     names.map(|n| v[n].as_u64().unwrap_or_else(|| panic!("missing {n} in {v}")))
 }
 
-const OURS: [&str; 4] = ["input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"];
-const THEIRS: [&str; 4] = ["inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens"];
+const OURS: [&str; 4] = [
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+];
+const THEIRS: [&str; 4] = [
+    "inputTokens",
+    "outputTokens",
+    "cacheCreationTokens",
+    "cacheReadTokens",
+];
 
 fn generate(dir: &Path, sessions: u32) -> Option<Value> {
     let gen = generator()?;
     let out = Command::new("python3")
         .arg(gen)
-        .args(["--seed", "7", "--sessions", &sessions.to_string(), "--lines-per-session", "120", "--quiet", "--out"])
+        .args([
+            "--seed",
+            "7",
+            "--sessions",
+            &sessions.to_string(),
+            "--lines-per-session",
+            "120",
+            "--quiet",
+            "--out",
+        ])
         .arg(dir)
         .output()
         .ok()?;
@@ -65,9 +95,16 @@ fn generated_transcripts_are_counted_to_the_token_by_day_model_and_session() {
 
     let by_day = run_json(&["tokens", "--json", "--by", "day", tx_arg], &home);
     assert_eq!(four(&by_day["totals"], OURS), four(&expected["totals"], THEIRS));
-    assert_eq!(by_day["skipped_lines"].as_u64(), expected["lineKinds"]["malformed"].as_u64());
-    let rows: BTreeMap<String, &Value> =
-        by_day["rows"].as_array().unwrap().iter().map(|r| (r["key"].as_str().unwrap().to_owned(), r)).collect();
+    assert_eq!(
+        by_day["skipped_lines"].as_u64(),
+        expected["lineKinds"]["malformed"].as_u64()
+    );
+    let rows: BTreeMap<String, &Value> = by_day["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_owned(), r))
+        .collect();
     let days = expected["daily"].as_array().unwrap();
     assert_eq!(rows.len(), days.len());
     for day in days {
@@ -77,7 +114,10 @@ fn generated_transcripts_are_counted_to_the_token_by_day_model_and_session() {
         // per model family within the day
         let mut want: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
         for (name, m) in day["models"].as_object().unwrap() {
-            add(want.entry(ModelId::from_api_name(name).as_str()).or_default(), four(m, THEIRS));
+            add(
+                want.entry(ModelId::from_api_name(name).as_str()).or_default(),
+                four(m, THEIRS),
+            );
         }
         let got_models: BTreeMap<&str, [u64; 4]> = got["models"]
             .as_array()
@@ -106,7 +146,10 @@ fn generated_transcripts_are_counted_to_the_token_by_day_model_and_session() {
     let by_model = run_json(&["tokens", "--json", "--by", "model", tx_arg], &home);
     let mut want: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
     for (name, m) in expected["models"].as_object().unwrap() {
-        add(want.entry(ModelId::from_api_name(name).as_str()).or_default(), four(m, THEIRS));
+        add(
+            want.entry(ModelId::from_api_name(name).as_str()).or_default(),
+            four(m, THEIRS),
+        );
     }
     let got: BTreeMap<&str, [u64; 4]> = by_model["rows"]
         .as_array()
@@ -120,7 +163,10 @@ fn generated_transcripts_are_counted_to_the_token_by_day_model_and_session() {
 
     // Date filters keep exactly the days asked for.
     let first = days[0]["date"].as_str().unwrap();
-    let filtered = run_json(&["tokens", "--json", "--since", first, "--until", first, tx_arg], &home);
+    let filtered = run_json(
+        &["tokens", "--json", "--since", first, "--until", first, tx_arg],
+        &home,
+    );
     assert_eq!(four(&filtered["totals"], OURS), four(&days[0], THEIRS));
 }
 
@@ -153,7 +199,10 @@ fn import_twice_counts_once_and_matches_the_generator() {
     for s in first.as_array().unwrap() {
         assert_eq!(s["final"], true, "old sessions are finalized");
         for t in s["tokens"].as_array().unwrap() {
-            add(&mut total, four(t, ["input", "output", "cache_creation", "cache_read"]));
+            add(
+                &mut total,
+                four(t, ["input", "output", "cache_creation", "cache_read"]),
+            );
         }
     }
     assert_eq!(total, four(&expected["totals"], THEIRS));
@@ -180,7 +229,10 @@ fn import_merges_with_a_session_the_hook_already_recorded() {
     };
     import(&reference);
     // The hook saw the first half of one session, as `collect` does, before the import.
-    let main = walk(&tx).into_iter().find(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.to_string_lossy().contains("subagents")).unwrap();
+    let main = walk(&tx)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl") && !p.to_string_lossy().contains("subagents"))
+        .unwrap();
     let session_id = main.file_stem().unwrap().to_str().unwrap().to_owned();
     let full = std::fs::read(&main).unwrap();
     let half = &full[..full.len() / 2];
@@ -250,17 +302,23 @@ fn two_gigabyte_transcript_stays_under_64_mb() {
     while written < 2 << 30 {
         let line = if i % 10_000 == 5 {
             // a tool result carrying a whole file, then the same response's lines again
-            format!(r#"{{"type":"user","timestamp":"2026-01-02T03:04:05.000Z","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{i}","content":"{huge}"}}]}}}}"#)
-        } else if i % 3 == 0 {
+            format!(
+                r#"{{"type":"user","timestamp":"2026-01-02T03:04:05.000Z","message":{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t{i}","content":"{huge}"}}]}}}}"#
+            )
+        } else if i.is_multiple_of(3) {
             // one response written twice: a partial streaming count, then the final (largest) one
             let (inp, out) = (i % 7 + 1, i % 11 + 2);
             add(&mut expected, [inp, out, 2, 3]);
             let line = |o: u64| {
-                format!(r#"{{"type":"assistant","timestamp":"2026-01-02T03:04:05.000Z","requestId":"r{i}","message":{{"id":"m{i}","model":"claude-sonnet-4-5-20250929","role":"assistant","content":[{{"type":"text","text":"{filler}"}}],"usage":{{"input_tokens":{inp},"output_tokens":{o},"cache_creation_input_tokens":2,"cache_read_input_tokens":3}}}}}}"#)
+                format!(
+                    r#"{{"type":"assistant","timestamp":"2026-01-02T03:04:05.000Z","requestId":"r{i}","message":{{"id":"m{i}","model":"claude-sonnet-4-5-20250929","role":"assistant","content":[{{"type":"text","text":"{filler}"}}],"usage":{{"input_tokens":{inp},"output_tokens":{o},"cache_creation_input_tokens":2,"cache_read_input_tokens":3}}}}}}"#
+                )
             };
             format!("{}\n{}", line(out / 2), line(out))
         } else {
-            format!(r#"{{"type":"user","timestamp":"2026-01-02T03:04:05.000Z","message":{{"role":"user","content":"{filler}"}}}}"#)
+            format!(
+                r#"{{"type":"user","timestamp":"2026-01-02T03:04:05.000Z","message":{{"role":"user","content":"{filler}"}}}}"#
+            )
         };
         f.write_all(line.as_bytes()).unwrap();
         f.write_all(b"\n").unwrap();
@@ -280,8 +338,18 @@ fn two_gigabyte_transcript_stays_under_64_mb() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(four(&report["totals"], OURS), expected);
-    let peak_kb: u64 = String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap().trim().parse().unwrap();
-    assert!(peak_kb < 64 * 1024, "peak RSS {peak_kb} KiB for a 2 GB transcript");
+    let peak_kb: u64 = String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        peak_kb < 64 * 1024,
+        "peak RSS {peak_kb} KiB for a 2 GB transcript"
+    );
     eprintln!("2 GB transcript: peak RSS {peak_kb} KiB");
 
     // The full collector (the hook path and import) is bounded the same way.
@@ -294,7 +362,17 @@ fn two_gigabyte_transcript_stays_under_64_mb() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let peak_kb: u64 = String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap().trim().parse().unwrap();
-    assert!(peak_kb < 64 * 1024, "import peak RSS {peak_kb} KiB for a 2 GB transcript");
+    let peak_kb: u64 = String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        peak_kb < 64 * 1024,
+        "import peak RSS {peak_kb} KiB for a 2 GB transcript"
+    );
     eprintln!("2 GB transcript import: peak RSS {peak_kb} KiB");
 }

@@ -29,7 +29,8 @@
 //! * **CLAUDE.md**: an `instructions` attachment listing a `Project` or `Local` file (project level)
 //!   or a `User` file (user level).
 //! * **Compactions**: `system` lines of subtype `compact_boundary`.
-//! * **Start minute / active duration**: from the main transcript's line timestamps; gaps over
+//! * **Start minute / active duration**: from the timestamps of the main transcript's conversation
+//!   lines (user, assistant, system; not the client's bookkeeping or attachments); gaps over
 //!   [`IDLE_GAP_MS`] do not count towards the active duration.
 //! * **Interactive**: the first prompt's `entrypoint` is `cli` (the terminal UI); `claude -p` and SDKs
 //!   write other entry points.
@@ -304,7 +305,12 @@ impl SessionAccumulator {
         let usage_finder = memchr::memmem::Finder::new(b"\"usage\"");
         for nl in memchr::memchr_iter(b'\n', data) {
             let line = &data[start..nl];
-            if !self.tokens_only || usage_finder.find(line).is_some() {
+            let worth_parsing = if self.tokens_only {
+                usage_finder.find(line).is_some()
+            } else {
+                !skippable(line)
+            };
+            if worth_parsing {
                 let _ = self.feed_line(line, role);
             } else if !looks_like_whole_object(line) {
                 // Not parsed, but a line that does not even open and close an object is truncated.
@@ -324,7 +330,9 @@ impl SessionAccumulator {
             }
             return;
         }
-        if role == FileRole::Main {
+        // Conversation lines only: the client's bookkeeping lines (API request logs, file
+        // snapshots, running totals, attachments) are written beside them and add no activity.
+        if role == FileRole::Main && matches!(kind, "user" | "assistant" | "system") {
             if let Some(ms) = line.timestamp.as_deref().and_then(parse_timestamp_ms) {
                 self.note_time(ms);
             }
@@ -648,6 +656,45 @@ impl SessionAccumulator {
     }
 }
 
+/// Line types that carry no signal: skipped unparsed when the line starts with its type.
+const IGNORED_TYPES: [&[u8]; 13] = [
+    b"api-request",
+    b"api-request-blob",
+    b"api-request-shape",
+    b"file-history-snapshot",
+    b"file-history-delta",
+    b"cost-state",
+    b"last-prompt",
+    b"tools-used",
+    b"atis-latch",
+    b"queue-operation",
+    b"summary",
+    b"mode",
+    b"custom-title",
+];
+
+/// Whether a line can be passed over without parsing, because parsing it would change nothing
+/// (see [`SessionAccumulator::feed`]): a bookkeeping line that starts with its ignored type, or an
+/// attachment other than the CLAUDE.md `instructions` (attachments are large: skill listings,
+/// tool lists, the system prompt). Only a cheap look at the line's start; when in doubt, parse.
+fn skippable(line: &[u8]) -> bool {
+    const TYPE_FIRST: &[u8] = b"{\"type\":\"";
+    if let Some(rest) = line.strip_prefix(TYPE_FIRST) {
+        let end = memchr::memchr(b'"', rest).unwrap_or(0);
+        return IGNORED_TYPES.contains(&&rest[..end]);
+    }
+    const ATTACHMENT: &[u8] = b"\"attachment\":{\"type\":\"";
+    let head = &line[..line.len().min(512)];
+    match memchr::memmem::find(head, ATTACHMENT) {
+        // The top-level attachment key comes before any message; a key of that name nested in a
+        // message (a tool's input) comes after `"message":`.
+        Some(at) if memchr::memmem::find(&head[..at], b"\"message\":").is_none() => {
+            !head[at + ATTACHMENT.len()..].starts_with(b"instructions\"")
+        }
+        _ => false,
+    }
+}
+
 /// Whether a line (not parsed) at least starts with `{` and ends with `}`; blank lines pass.
 fn looks_like_whole_object(line: &[u8]) -> bool {
     let first = line.iter().position(|b| !b.is_ascii_whitespace());
@@ -826,6 +873,43 @@ mod tests {
             s.started_minute,
             parse_timestamp_ms("2026-11-29T10:00:00Z").unwrap() / 60_000
         );
+    }
+
+    #[test]
+    fn lines_passed_over_unparsed_would_change_nothing() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/real");
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        let (mut skipped, mut kept) = (0, 0);
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+                continue;
+            }
+            if p.extension().is_none_or(|e| e != "jsonl") {
+                continue;
+            }
+            for line in std::fs::read(&p).unwrap().split(|b| *b == b'\n') {
+                if !skippable(line) {
+                    kept += 1;
+                    continue;
+                }
+                skipped += 1;
+                for role in [FileRole::Main, FileRole::Subagent] {
+                    let mut acc = SessionAccumulator::new();
+                    acc.feed_line(line, role).unwrap();
+                    assert_eq!(acc.summary(inputs()), SessionAccumulator::new().summary(inputs()));
+                }
+            }
+        }
+        assert!(skipped > 100 && kept > 100, "{skipped} skipped, {kept} parsed");
+        assert!(!skippable(br#"{"parentUuid":"x","message":{"content":[{"type":"tool_use","input":{"attachment":{"type":"file"}}}]}}"#));
+        assert!(!skippable(
+            br#"{"parentUuid":"x","attachment":{"type":"instructions","files":[]},"type":"attachment"}"#
+        ));
+        assert!(skippable(br#"{"parentUuid":"x","attachment":{"type":"skill_listing","content":"..."},"type":"attachment"}"#));
+        assert!(!skippable(
+            br#"{"type":"permission-mode","permissionMode":"plan"}"#
+        ));
     }
 
     #[test]

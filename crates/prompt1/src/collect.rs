@@ -11,7 +11,7 @@
 
 use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
-use crate::store::{self, ensure_private_dir, open_regular, read_regular, write_atomic};
+use crate::store::{self, ensure_private_dir, open_regular, read_regular, write_atomic_with, Durability};
 use crate::transcripts::{feed_file_from, find_session_files, TranscriptFile};
 use prompt1_signals::summary::{SessionAccumulator, SummaryInputs};
 use prompt1_wire::{ClientVersion, EndReason, SessionKey, SessionSummary};
@@ -123,18 +123,42 @@ impl Drop for FileLock {
     }
 }
 
-/// Collects one session. `end` records a SessionEnd (or the idle finalization).
-pub fn collect_session(data: &DataDir, session_id: &str, end: Option<EndReason>) -> io::Result<Collected> {
-    collect_session_with(data, session_id, end, find_session_files)
+/// How one collection treats the session's end and its writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CollectMode {
+    /// A SessionEnd was seen (or the sweep finalizes the session) with this reason.
+    pub end: Option<EndReason>,
+    /// Finalize as [`EndReason::IdleTimeout`] when, after reading, the session's last activity is
+    /// at or before this time (seconds since the epoch) and it is still open.
+    pub finalize_idle_before: Option<i64>,
+    /// Whether each file is flushed at once (the hook path) or by the caller in one go (import).
+    pub durability: Durability,
 }
 
-/// [`collect_session`] with an explicit way of finding the transcript files (tests, `import`).
+impl CollectMode {
+    /// The hook path's collection: flushed at once, ending the session if `end` says so.
+    pub fn hook(end: Option<EndReason>) -> Self {
+        Self {
+            end,
+            finalize_idle_before: None,
+            durability: Durability::Now,
+        }
+    }
+}
+
+/// Collects one session. `end` records a SessionEnd (or the idle finalization).
+pub fn collect_session(data: &DataDir, session_id: &str, end: Option<EndReason>) -> io::Result<Collected> {
+    collect_session_with(data, session_id, CollectMode::hook(end), find_session_files)
+}
+
+/// [`collect_session`] with an explicit mode and way of finding the transcript files (tests, `import`).
 pub fn collect_session_with(
     data: &DataDir,
     session_id: &str,
-    end: Option<EndReason>,
+    mode: CollectMode,
     find: impl Fn(&str) -> Vec<TranscriptFile>,
 ) -> io::Result<Collected> {
+    let end = mode.end;
     if !store::valid_session_id(session_id) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad session id"));
     }
@@ -208,11 +232,19 @@ pub fn collect_session_with(
         None if resumed && state.end_reason != EndReason::Open => state.end_reason = EndReason::Open,
         None => {}
     }
-    let outcome = write_summary_if_changed(data, key, &mut state)?;
+    if state.end_reason == EndReason::Open
+        && mode
+            .finalize_idle_before
+            .is_some_and(|before| state.last_activity_secs() <= before)
+    {
+        state.end_reason = EndReason::IdleTimeout;
+    }
+    let outcome = write_summary_if_changed(data, key, &mut state, mode.durability)?;
     state.saved_at = crate::timefmt::now_secs();
-    write_atomic(
+    write_atomic_with(
         &state_path,
         &serde_json::to_vec(&state).map_err(io::Error::other)?,
+        mode.durability,
     )?;
     Ok(outcome)
 }
@@ -241,6 +273,7 @@ fn write_summary_if_changed(
     data: &DataDir,
     session_key: SessionKey,
     state: &mut SessionState,
+    durability: Durability,
 ) -> io::Result<Collected> {
     let candidate = state.acc.summary(SummaryInputs {
         session_key,
@@ -271,8 +304,8 @@ fn write_summary_if_changed(
     }
     let bytes = serde_json::to_vec(&summary).map_err(io::Error::other)?;
     let name = format!("{}.json", summary.session_key.to_hex());
-    write_atomic(&data.summaries().join(&name), &bytes)?;
-    write_atomic(&data.outbox().join(&name), &bytes)?;
+    write_atomic_with(&data.summaries().join(&name), &bytes, durability)?;
+    write_atomic_with(&data.outbox().join(&name), &bytes, durability)?;
     state.revision = revision;
     state.last_summary = Some(summary);
     Ok(Collected::NewRevision(revision))
@@ -299,13 +332,6 @@ pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
         }
     }
     finalized
-}
-
-/// Loads the saved state of one session, if any.
-pub fn load_state(data: &DataDir, session_id: &str) -> Option<SessionState> {
-    let key = store::session_key(&store::install_key(&data.install_key()).ok()?, session_id);
-    let bytes = read_regular(&data.sessions().join(format!("{}.json", key.to_hex()))).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
 /// Loads every saved session state (for `status` and `report`).
@@ -351,7 +377,7 @@ mod tests {
             }]
         };
         assert_eq!(
-            collect_session_with(&data, sid, Some(EndReason::Clear), find).unwrap(),
+            collect_session_with(&data, sid, CollectMode::hook(Some(EndReason::Clear)), find).unwrap(),
             Collected::NewRevision(1)
         );
         // What the client appends after running the SessionEnd hook (seen on `/clear`): no time, no
@@ -359,14 +385,14 @@ mod tests {
         append(&path, r#"{"type":"cost-state","modelUsage":{}}"#);
         append(&path, r#"{"type":"last-prompt","lastPrompt":"hello"}"#);
         assert_eq!(
-            collect_session_with(&data, sid, None, find).unwrap(),
+            collect_session_with(&data, sid, CollectMode::hook(None), find).unwrap(),
             Collected::Unchanged
         );
         assert_eq!(load_state(&data, sid).unwrap().end_reason, EndReason::Clear);
         // A resumed session writes new conversation: it is open again.
         append(&path, &prompt("2026-11-29T10:05:00.000Z", "go on"));
         assert_eq!(
-            collect_session_with(&data, sid, None, find).unwrap(),
+            collect_session_with(&data, sid, CollectMode::hook(None), find).unwrap(),
             Collected::NewRevision(2)
         );
         let state = load_state(&data, sid).unwrap();

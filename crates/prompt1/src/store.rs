@@ -1,6 +1,6 @@
 //! Small, crash-safe file primitives for prompt1's local data.
 //!
-//! Everything prompt1 writes goes through [`write_atomic`] (write a temporary file, flush, rename),
+//! Everything prompt1 writes goes through [`write_atomic_with`] (write a temporary file, flush, rename),
 //! so a crash, a full disk or a concurrent reader never sees half a file. Files are created readable
 //! by their owner only: they describe how someone works.
 
@@ -42,20 +42,48 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
 
 /// Replaces `path` with `bytes` atomically, mode 0600 (or `mode`).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    write_via_temp(path, bytes, mode, |tmp, path| fs::rename(tmp, path))
+    write_via_temp(path, bytes, mode, Durability::Now, Place::Rename)
+}
+
+/// When a write reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Flushed before it is renamed into place (one `fdatasync` per file).
+    Now,
+    /// Left to the caller, who flushes the whole file system once with [`sync_filesystem`] (a bulk
+    /// import writes thousands of files; a flush each would cost more than all the reading).
+    Deferred,
+}
+
+/// [`write_atomic_mode`] (mode 0600) with an explicit [`Durability`].
+pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
+    write_via_temp(path, bytes, 0o600, durability, Place::Rename)
+}
+
+/// Flushes everything written on the file system holding `dir` (`syncfs`).
+pub fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    let f = File::open(dir)?;
+    rustix::fs::syncfs(&f).map_err(io::Error::from)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Rename,
+    Link,
 }
 
 /// Creates `path` holding `bytes`, whole or not at all (written aside, then hard-linked into place);
 /// fails with `AlreadyExists` if `path` exists. A crash or a full disk leaves no short file behind.
 pub fn create_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    write_via_temp(path, bytes, mode, |tmp, path| fs::hard_link(tmp, path))
+    write_via_temp(path, bytes, mode, Durability::Now, Place::Link)
 }
 
 fn write_via_temp(
     path: &Path,
     bytes: &[u8],
     mode: u32,
-    place: impl FnOnce(&Path, &Path) -> io::Result<()>,
+    durability: Durability,
+    place: Place,
 ) -> io::Result<()> {
     let dir = path
         .parent()
@@ -76,17 +104,19 @@ fn write_via_temp(
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_data()?;
-        place(&tmp, path)
+        if durability == Durability::Now {
+            f.sync_data()?;
+        }
+        match place {
+            Place::Rename => fs::rename(&tmp, path),
+            Place::Link => fs::hard_link(&tmp, path),
+        }
     })();
     // Gone after a rename; still there after a link or a failure.
-    let _ = fs::remove_file(&tmp);
+    if result.is_err() || place == Place::Link {
+        let _ = fs::remove_file(&tmp);
+    }
     result
-}
-
-/// [`write_atomic_mode`] with mode 0600.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_mode(path, bytes, 0o600)
 }
 
 /// Reads the per-install secret, creating it (32 random bytes, 0600) on first use. It appears whole
@@ -143,8 +173,8 @@ mod tests {
     fn atomic_write_replaces_and_keeps_mode_private() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
+        write_atomic_with(&p, b"one", Durability::Now).unwrap();
+        write_atomic_with(&p, b"two", Durability::Deferred).unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(

@@ -352,6 +352,13 @@ mod tests {
     use prompt1_signals::summary::FileRole;
     use std::io::Write;
 
+    /// The saved state of one session, if any.
+    fn load_state(data: &DataDir, session_id: &str) -> Option<SessionState> {
+        let key = store::session_key(&store::install_key(&data.install_key()).ok()?, session_id);
+        let bytes = std::fs::read(data.sessions().join(format!("{}.json", key.to_hex()))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
     fn append(path: &Path, line: &str) {
         let mut f = OpenOptions::new().append(true).open(path).unwrap();
         writeln!(f, "{line}").unwrap();

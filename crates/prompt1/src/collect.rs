@@ -146,6 +146,30 @@ impl CollectMode {
     }
 }
 
+/// Creates the data folders and reads the install key, once per process and data folder (an
+/// import collects thousands of sessions; each would otherwise redo both).
+fn prepare(data: &DataDir) -> io::Result<[u8; 32]> {
+    static READY: std::sync::Mutex<Option<(std::path::PathBuf, [u8; 32])>> = std::sync::Mutex::new(None);
+    let mut ready = READY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((root, key)) = ready.as_ref() {
+        if root == data.root() {
+            return Ok(*key);
+        }
+    }
+    for dir in [
+        data.root().to_path_buf(),
+        data.sessions(),
+        data.summaries(),
+        data.outbox(),
+        data.locks(),
+    ] {
+        ensure_private_dir(&dir)?;
+    }
+    let key = store::install_key(&data.install_key())?;
+    *ready = Some((data.root().to_path_buf(), key));
+    Ok(key)
+}
+
 /// Collects one session. `end` records a SessionEnd (or the idle finalization).
 pub fn collect_session(data: &DataDir, session_id: &str, end: Option<EndReason>) -> io::Result<Collected> {
     collect_session_with(data, session_id, CollectMode::hook(end), find_session_files)
@@ -162,16 +186,7 @@ pub fn collect_session_with(
     if !store::valid_session_id(session_id) {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad session id"));
     }
-    for dir in [
-        data.root().to_path_buf(),
-        data.sessions(),
-        data.summaries(),
-        data.outbox(),
-        data.locks(),
-    ] {
-        ensure_private_dir(&dir)?;
-    }
-    let key = store::session_key(&store::install_key(&data.install_key())?, session_id);
+    let key = store::session_key(&prepare(data)?, session_id);
     let hex = key.to_hex();
     let _lock =
         FileLock::acquire(&data.locks().join(format!("{hex}.lock")), LOCK_WAIT).inspect_err(|_| {

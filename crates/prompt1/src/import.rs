@@ -52,12 +52,15 @@ pub fn import(
     let sessions: Vec<SessionFiles> = discover(roots)
         .into_iter()
         .filter(|s| s.main.is_some() && crate::store::valid_session_id(&s.session_id) && modified_since(s))
-        .filter(
-            |s| match (until_secs, s.main.as_deref().and_then(first_timestamp_secs)) {
+        .filter(|s| {
+            match (
+                until_secs,
+                until_secs.and(s.main.as_deref()).and_then(first_timestamp_secs),
+            ) {
                 (Some(until), Some(start)) => start <= until,
                 _ => true,
-            },
-        )
+            }
+        })
         .collect();
     let total_bytes: u64 = sessions.iter().map(|s| s.bytes).sum();
     let bar = ProgressBar::with_draw_target(

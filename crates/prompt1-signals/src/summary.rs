@@ -180,6 +180,17 @@ pub struct SessionAccumulator {
     tokens_only: bool,
 }
 
+impl TokenRow {
+    const ZERO: TokenRow = TokenRow {
+        day: 0,
+        model: ModelId::Other,
+        input: 0,
+        output: 0,
+        cache_creation: 0,
+        cache_read: 0,
+    };
+}
+
 /// Token usage of one model on one UTC day, within one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenRow {
@@ -245,10 +256,7 @@ impl SessionAccumulator {
             let row = rows.entry((r.day, r.model)).or_insert(TokenRow {
                 day: r.day,
                 model: r.model,
-                input: 0,
-                output: 0,
-                cache_creation: 0,
-                cache_read: 0,
+                ..TokenRow::ZERO
             });
             row.input = row.input.saturating_add(r.input);
             row.output = row.output.saturating_add(r.output);
@@ -608,7 +616,7 @@ impl SessionAccumulator {
             }
         }
         let mut per_model: BTreeMap<ModelId, ModelTokens> = BTreeMap::new();
-        for r in self.usage.values() {
+        for r in self.token_rows() {
             let row = per_model.entry(r.model).or_insert(ModelTokens {
                 model: r.model,
                 input: 0,

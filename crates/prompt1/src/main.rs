@@ -93,7 +93,11 @@ enum Command {
         server_url: String,
     },
     /// Upload pending session summaries to the server (only what `prompt1 audit` shows).
-    Sync,
+    Sync {
+        /// Started by the collector: give up at once if another upload is running.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
     /// Revoke this machine's server token and forget it (local data is kept).
     Logout,
     /// Token usage and estimated cost, read straight from Claude Code's transcripts.
@@ -170,7 +174,10 @@ fn run(command: Command) -> Result<()> {
             }
             // A session ended: upload in the background when this machine is logged in. The
             // upload never runs on the client's path and its failures only stay in the outbox.
-            if finished > 0 && data.device().exists() && hook::spawn_detached(&["sync".to_owned()]).is_err() {
+            if finished > 0
+                && data.device().exists()
+                && hook::spawn_detached(&["sync".to_owned(), "--background".to_owned()]).is_err()
+            {
                 errlog::record(&data.error_log(), errlog::ErrorKind::Sync);
             }
             Ok(())
@@ -180,9 +187,27 @@ fn run(command: Command) -> Result<()> {
         Command::Status => report::status(&data_dir()?),
         Command::Report { json, limit } => report::report(&data_dir()?, json, limit),
         Command::Audit { json } => report::audit(&data_dir()?, json),
-        Command::Login { server_url } => remote::login(data_dir()?.root(), &server_url),
-        Command::Sync => {
-            let report = remote::sync(data_dir()?.root())?;
+        Command::Login { server_url } => {
+            let data = data_dir()?;
+            store::ensure_private_dir(data.root())?;
+            remote::login(data.root(), &server_url)
+        }
+        Command::Sync { background } => {
+            let data = data_dir()?;
+            store::ensure_private_dir(data.root())?;
+            store::ensure_private_dir(&data.locks())?;
+            // One upload at a time: a second would race the first over the same outbox items.
+            let wait = if background {
+                std::time::Duration::ZERO
+            } else {
+                collect::LOCK_WAIT
+            };
+            let _lock = match collect::FileLock::acquire(&data.locks().join("sync.lock"), wait) {
+                Ok(lock) => lock,
+                Err(_) if background => return Ok(()),
+                Err(e) => return Err(e).context("another `prompt1 sync` is still running"),
+            };
+            let report = remote::sync(data.root())?;
             writeln!(std::io::stdout().lock(), "{report}")?;
             Ok(())
         }

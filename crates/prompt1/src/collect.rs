@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 /// A session idle this long (no new transcript line) without a SessionEnd is finalized: 4 hours.
 pub const IDLE_FINALIZE_SECS: i64 = 4 * 3600;
 
-/// How long a collector waits for another one holding the same session's lock.
+/// How long a collector waits for another one holding the same session's lock. Sessions are
+/// locked in 256 stripes (by the first byte of their key), so the lock files stay few; two
+/// sessions of one stripe simply take turns.
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 const STATE_VERSION: u32 = 1;
@@ -188,10 +190,13 @@ pub fn collect_session_with(
     }
     let key = store::session_key(&prepare(data)?, session_id);
     let hex = key.to_hex();
-    let _lock =
-        FileLock::acquire(&data.locks().join(format!("{hex}.lock")), LOCK_WAIT).inspect_err(|_| {
-            errlog::record(&data.error_log(), ErrorKind::LockTimeout);
-        })?;
+    let _lock = FileLock::acquire(
+        &data.locks().join(format!("{}.lock", &hex.as_str()[..2])),
+        LOCK_WAIT,
+    )
+    .inspect_err(|_| {
+        errlog::record(&data.error_log(), ErrorKind::LockTimeout);
+    })?;
     let state_path = data.sessions().join(format!("{hex}.json"));
     let mut state = match read_regular(&state_path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => SessionState::new(session_id),
@@ -319,8 +324,11 @@ fn write_summary_if_changed(
     }
     let bytes = serde_json::to_vec(&summary).map_err(io::Error::other)?;
     let name = format!("{}.json", summary.session_key.to_hex());
-    write_atomic_with(&data.summaries().join(&name), &bytes, durability)?;
-    write_atomic_with(&data.outbox().join(&name), &bytes, durability)?;
+    let summary_path = data.summaries().join(&name);
+    write_atomic_with(&summary_path, &bytes, durability)?;
+    // The outbox entry is the same bytes: a second name for the same file (files here are only
+    // ever replaced, never changed in place, so the two names cannot drift apart).
+    store::link_atomic(&summary_path, &data.outbox().join(&name))?;
     state.revision = revision;
     state.last_summary = Some(summary);
     Ok(Collected::NewRevision(revision))

@@ -60,6 +60,21 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> i
     write_via_temp(path, bytes, 0o600, durability, Place::Rename)
 }
 
+/// Gives the file at `source` a second name `target`, replacing `target` atomically (a hard link
+/// under a temporary name, then renamed into place). No data is copied.
+pub fn link_atomic(source: &Path, target: &Path) -> io::Result<()> {
+    let dir = target
+        .parent()
+        .ok_or_else(|| io::Error::other("no parent folder"))?;
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|_| io::Error::other("no randomness"))?;
+    let tmp = dir.join(format!(".link.{}.tmp", u64::from_le_bytes(random)));
+    fs::hard_link(source, &tmp)?;
+    fs::rename(&tmp, target).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
+}
+
 /// Flushes everything written on the file system holding `dir` (`syncfs`).
 pub fn sync_filesystem(dir: &Path) -> io::Result<()> {
     let f = File::open(dir)?;

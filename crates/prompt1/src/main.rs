@@ -68,6 +68,10 @@ enum Command {
         /// How many sessions to show.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Show the recorded sessions' token usage and estimated cost instead, grouped by the
+        /// sessions' start day, by model or by session.
+        #[arg(long, value_enum)]
+        tokens: Option<tokens::GroupBy>,
     },
     /// Print the exact session summaries that would be uploaded, byte for byte.
     Audit {
@@ -185,7 +189,16 @@ fn run(command: Command) -> Result<()> {
         Command::Install => report::install(),
         Command::Uninstall => report::uninstall(),
         Command::Status => report::status(&data_dir()?),
-        Command::Report { json, limit } => report::report(&data_dir()?, json, limit),
+        Command::Report {
+            json,
+            tokens: Some(by),
+            ..
+        } => report::token_report(&data_dir()?, by, json),
+        Command::Report {
+            json,
+            limit,
+            tokens: None,
+        } => report::report(&data_dir()?, json, limit),
         Command::Audit { json } => report::audit(&data_dir()?, json),
         Command::Login { server_url } => {
             let data = data_dir()?;

@@ -173,6 +173,40 @@ pub fn load_summaries(data: &DataDir) -> Vec<SessionSummary> {
     all
 }
 
+/// `prompt1 report --tokens BY`: the token views of `prompt1 tokens`, over the recorded sessions
+/// (each dated by its start day, keyed by its session key).
+pub fn token_report(data: &DataDir, by: crate::tokens::GroupBy, json: bool) -> Result<()> {
+    let sessions: Vec<(String, Vec<prompt1_signals::summary::TokenRow>)> = load_summaries(data)
+        .iter()
+        .map(|s| {
+            let day = i32::try_from(s.started_minute.div_euclid(24 * 60)).unwrap_or(0);
+            let rows = s
+                .tokens
+                .iter()
+                .map(|t| prompt1_signals::summary::TokenRow {
+                    day,
+                    model: t.model,
+                    input: t.input,
+                    output: t.output,
+                    cache_creation: t.cache_creation,
+                    cache_read: t.cache_read,
+                })
+                .collect();
+            (s.session_key.to_hex().to_string(), rows)
+        })
+        .collect();
+    let report =
+        crate::tokens::build_report(&sessions, by, None, None, &crate::pricing::Pricing::default(), 0);
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        crate::tokens::print_table(&report, by, &mut out)?;
+    }
+    Ok(())
+}
+
 /// `prompt1 report`.
 pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
     let sessions: Vec<SessionSummary> = load_summaries(data).into_iter().take(limit).collect();

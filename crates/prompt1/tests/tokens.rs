@@ -206,6 +206,23 @@ fn import_twice_counts_once_and_matches_the_generator() {
         }
     }
     assert_eq!(total, four(&expected["totals"], THEIRS));
+
+    // `prompt1 report --tokens` shows the same views over the recorded sessions.
+    let recorded = run_json(&["report", "--tokens", "model", "--json"], &home);
+    let direct = run_json(&["tokens", "--json", "--by", "model", tx_arg], &home);
+    assert_eq!(four(&recorded["totals"], OURS), four(&direct["totals"], OURS));
+    let (a, b) = (
+        recorded["rows"].as_array().unwrap(),
+        direct["rows"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    for (r, d) in a.iter().zip(b) {
+        assert_eq!((&r["key"], four(r, OURS)), (&d["key"], four(d, OURS)));
+        let (rc, dc) = (r["cost_usd"].as_f64().unwrap(), d["cost_usd"].as_f64().unwrap());
+        assert!((rc - dc).abs() < 1e-6, "same estimated cost: {rc} vs {dc}");
+    }
+    let by_session = run_json(&["report", "--tokens", "session", "--json"], &home);
+    assert_eq!(by_session["rows"].as_array().unwrap().len(), 12);
 }
 
 #[test]

@@ -502,8 +502,7 @@ async fn ingest_batch(
     }
     // One transaction authenticates the device and stores the batch.
     let mut tx = st.db.begin_org(&token.scope).await?;
-    let dev = token.verify(&mut tx).await?;
-    let ack = ingest::ingest(&mut tx, &dev, &b.sessions).await?;
+    let ack = ingest::ingest(&mut tx, &token, &b.sessions).await?;
     tx.commit().await?;
     for r in &ack.results {
         let status = match r.status {

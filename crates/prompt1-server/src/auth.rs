@@ -454,29 +454,44 @@ impl FromRequestParts<AppState> for DeviceToken {
     }
 }
 
+/// The live device (and its owner's team) of a token hash in org `$1`; `$2` is the hash. Shared
+/// by [`DeviceToken::verify`] and the PostgreSQL ingest statement, which authenticates inline.
+pub(crate) const DEVICE_BY_TOKEN: &str = "SELECT d.device_id, d.user_id, m.team_id, d.last_seen_at \
+     FROM devices d JOIN memberships m ON m.org_id = d.org_id AND m.user_id = d.user_id \
+     WHERE d.org_id = $1 AND d.token_hash = $2 AND d.revoked_at IS NULL";
+
+/// A row of [`DEVICE_BY_TOKEN`]: device id, user id, team id, last upload.
+pub(crate) type DeviceRow = (String, String, Option<String>, Option<i64>);
+
 impl DeviceToken {
-    /// Authenticates the device inside `tx` (opened with `self.scope`): the token's hash must match
-    /// a live device whose owner is still a member. Nothing is returned otherwise.
-    pub async fn verify(&self, tx: &mut OrgTx) -> Result<Device, ApiError> {
-        let org = tx.org().to_owned();
-        let row: Option<(String, String, Option<String>, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
-            "SELECT d.device_id, d.user_id, m.team_id, d.last_seen_at FROM devices d
-             JOIN memberships m ON m.org_id = d.org_id AND m.user_id = d.user_id
-             WHERE d.org_id = $1 AND d.token_hash = $2 AND d.revoked_at IS NULL",
-        )
-        .bind(&org)
-        .bind(token_hash(&self.token))
-        .fetch_optional(c)
-        .await
-        .map_err(crate::db::DbError::from))?;
-        let (device_id, user_id, team_id, last_seen_at) = row.ok_or_else(ApiError::unauthorized)?;
-        Ok(Device {
+    /// The SHA-256 of the token, as stored.
+    pub(crate) fn hash(&self) -> Vec<u8> {
+        token_hash(&self.token)
+    }
+
+    /// The device of a [`DEVICE_BY_TOKEN`] row.
+    pub(crate) fn device(&self, row: DeviceRow) -> Device {
+        let (device_id, user_id, team_id, last_seen_at) = row;
+        Device {
             scope: self.scope.clone(),
             device_id,
             user_id,
             team_id,
             last_seen_at,
-        })
+        }
+    }
+
+    /// Authenticates the device inside `tx` (opened with `self.scope`): the token's hash must match
+    /// a live device whose owner is still a member. Nothing is returned otherwise.
+    pub async fn verify(&self, tx: &mut OrgTx) -> Result<Device, ApiError> {
+        let org = tx.org().to_owned();
+        let row: Option<DeviceRow> = run!(&mut tx.conn, c => sqlx::query_as(DEVICE_BY_TOKEN)
+            .bind(&org)
+            .bind(self.hash())
+            .fetch_optional(c)
+            .await
+            .map_err(crate::db::DbError::from))?;
+        Ok(self.device(row.ok_or_else(ApiError::unauthorized)?))
     }
 }
 

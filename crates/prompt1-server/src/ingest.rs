@@ -10,18 +10,30 @@
 //! ON CONFLICT DO NOTHING RETURNING`; only the keys that already existed (later revisions, retries,
 //! or a concurrent request's insert, which PostgreSQL makes us wait for) are then read with a row
 //! lock and compared, and the later revisions are written in one `UPDATE .. FROM unnest(..)` on
-//! PostgreSQL. The summed rollup deltas go in one multi-row upsert per table. So the common
-//! case costs a few statements per batch, and concurrency cannot double count.
+//! PostgreSQL. The summed rollup deltas go in one multi-row upsert per table.
+//!
+//! On PostgreSQL every statement is a network round trip and a wake-up on both sides, so the
+//! common case (a batch of new sessions) is one statement ([`PG_INSERT_BATCH`]): it authenticates
+//! the device token, inserts the batch, adds the batch's per-day sums to both rollups on the
+//! assumption that every session is new, and touches the device's last upload time. Keys it did not
+//! insert then have their sums taken back in the same transaction, before the revision compare
+//! (so retries stay exact). On SQLite, in-process, the same steps are separate statements.
+//!
+//! A summary is stored as the JSON text it arrived as: it has just parsed strictly as this schema
+//! (no unknown or repeated field, every value in range), so it holds nothing else, and the server
+//! does not spend a serialization per session writing it back out.
 
-use crate::auth::Device;
-use crate::db::{DbError, DbResult, OrgTx};
+use crate::auth::{Device, DeviceRow, DeviceToken, DEVICE_BY_TOKEN};
+use crate::db::{Conn, DbError, DbResult, OrgTx};
+use crate::error::ApiError;
 use crate::schema::METRICS;
 use crate::{exec, now, run};
 use prompt1_wire::upload::{RejectReason, UploadAck, UploadResult, UploadStatus};
 use prompt1_wire::{SessionKey, SessionSummary, WireError, CURRENT_SCHEMA};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Number of rollup counters.
 pub const N: usize = METRICS.len();
@@ -79,16 +91,22 @@ pub struct RawBatch {
     pub sessions: Vec<Box<RawValue>>,
 }
 
-/// Reads one item strictly: schema first (a newer one is answered with our highest), then the
-/// exact shape (unknown fields refused), then every range.
+/// Reads one item strictly: the exact shape (unknown or repeated fields refused), then every range.
+/// An item that does not parse is `malformed`, or `unsupported_schema` when it names a schema this
+/// server does not know (the answer then carries our highest, so a newer client can step down).
 pub fn parse_item(raw: &RawValue) -> Result<SessionSummary, (RejectReason, Option<SessionKey>, Option<u32>)> {
-    if let Ok(SchemaPeek { schema: Some(v) }) = serde_json::from_str::<SchemaPeek>(raw.get()) {
-        if v > CURRENT_SCHEMA || v == 0 {
-            return Err((RejectReason::UnsupportedSchema, None, None));
+    let s: SessionSummary = match serde_json::from_str(raw.get()) {
+        Ok(s) => s,
+        // Not this schema's shape: a newer (or invalid) schema number says why.
+        Err(_) => {
+            return Err(match serde_json::from_str::<SchemaPeek>(raw.get()) {
+                Ok(SchemaPeek { schema: Some(v) }) if v > CURRENT_SCHEMA || v == 0 => {
+                    (RejectReason::UnsupportedSchema, None, None)
+                }
+                _ => (RejectReason::Malformed, None, None),
+            })
         }
-    }
-    let s: SessionSummary =
-        serde_json::from_str(raw.get()).map_err(|_| (RejectReason::Malformed, None, None))?;
+    };
     match s.validate() {
         Ok(()) => Ok(s),
         Err(WireError::UnsupportedSchema { .. }) => Err((
@@ -297,27 +315,39 @@ async fn update_row(tx: &mut OrgTx, dev: &Device, s: &SessionSummary, body: &str
     Ok(())
 }
 
-/// Stores a batch for `dev` in one transaction and answers with one result per item.
-pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> DbResult<UploadAck> {
-    let mut results: Vec<UploadResult> = Vec::with_capacity(items.len());
-    // Parse and keep, per key, the highest revision in this batch (an in-batch duplicate or older
-    // revision is answered like a retry).
-    let mut best: HashMap<SessionKey, (usize, SessionSummary, String)> = HashMap::new();
-    for (i, raw) in items.iter().enumerate() {
+/// One valid item of a batch: its position, the summary and its JSON text as received.
+struct Item<'a> {
+    index: usize,
+    summary: SessionSummary,
+    json: &'a str,
+}
+
+/// A batch as read: one result per item (valid items provisionally `already_stored`) and, per
+/// session key, the highest revision the batch holds (an in-batch duplicate or older revision is
+/// answered like a retry), in key order (a stable lock order).
+struct Batch<'a> {
+    results: Vec<UploadResult>,
+    items: BTreeMap<SessionKey, Item<'a>>,
+}
+
+fn parse_batch(raw_items: &[Box<RawValue>]) -> Batch<'_> {
+    let mut results = Vec::with_capacity(raw_items.len());
+    let mut items: BTreeMap<SessionKey, Item<'_>> = BTreeMap::new();
+    for (index, raw) in raw_items.iter().enumerate() {
         match parse_item(raw) {
-            Ok(s) => {
+            Ok(summary) => {
                 results.push(UploadResult {
                     status: UploadStatus::AlreadyStored,
-                    session_key: Some(s.session_key),
-                    revision: Some(s.revision),
+                    session_key: Some(summary.session_key),
+                    revision: Some(summary.revision),
                     reason: None,
                 });
-                let body = serde_json::to_string(&s).map_err(|_| DbError::Corrupt("summary encoding"))?;
-                match best.get(&s.session_key) {
-                    Some((_, prev, _)) if prev.revision >= s.revision => {}
-                    _ => {
-                        best.insert(s.session_key, (i, s, body));
-                    }
+                if items
+                    .get(&summary.session_key)
+                    .is_none_or(|prev| prev.summary.revision < summary.revision)
+                {
+                    let json = raw.get();
+                    items.insert(summary.session_key, Item { index, summary, json });
                 }
             }
             Err((reason, session_key, revision)) => results.push(UploadResult {
@@ -328,75 +358,92 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
             }),
         }
     }
-    let mut keys: Vec<SessionKey> = best.keys().copied().collect();
-    keys.sort();
+    Batch { results, items }
+}
+
+/// Stores a batch uploaded with `token` in `tx` (opened with the token's org) and answers with one
+/// result per item. The token is checked in the same transaction (on PostgreSQL, in the statement
+/// that inserts the batch); a token that names no live device of a member is refused with 401.
+pub async fn ingest(
+    tx: &mut OrgTx,
+    token: &DeviceToken,
+    raw_items: &[Box<RawValue>],
+) -> Result<UploadAck, ApiError> {
+    let Batch { mut results, items } = parse_batch(raw_items);
     let mut user_deltas: Deltas = BTreeMap::new();
     let mut team_deltas: Deltas = BTreeMap::new();
 
     // Insert first: new sessions (the common case) cost one statement for the whole batch. A key
     // that already exists, or that a concurrent request is inserting (PostgreSQL waits for it), is
-    // missing from RETURNING and takes the locked compare-and-update path below.
-    let mut existing_keys: Vec<SessionKey> = Vec::new();
-    if !keys.is_empty() {
-        let sql = insert_sql(keys.len());
-        let org = tx.org().to_owned();
-        let t = now();
-        let inserted: Vec<(Vec<u8>,)> = run!(&mut tx.conn, c => {
-            let mut q = sqlx::query_as(&sql);
-            for key in &keys {
-                let Some((_, s, body)) = best.get(key) else { continue };
-                q = q
-                    .bind(&org)
-                    .bind(&dev.user_id)
-                    .bind(&dev.device_id)
-                    .bind(key.0.to_vec())
-                    .bind(dev.team_id.as_deref())
-                    .bind(i64::from(s.revision))
-                    .bind(s.is_final)
-                    .bind(s.started_minute)
-                    .bind(i64::from(s.schema))
-                    .bind(body.as_str())
-                    .bind(t);
+    // not inserted and takes the locked compare-and-update path below.
+    let (dev, inserted) = if matches!(tx.conn, Conn::Pg(_)) {
+        let (dev, inserted) = insert_batch_pg(tx, token, &items).await?;
+        // The statement counted every item as new: take back the ones it did not insert.
+        for (key, item) in &items {
+            if !inserted.contains(key) {
+                add_session(
+                    &mut user_deltas,
+                    &mut team_deltas,
+                    dev.team_id.as_deref(),
+                    &item.summary,
+                    -1,
+                );
             }
-            q.fetch_all(c).await
-        })?;
-        let inserted: std::collections::HashSet<Vec<u8>> = inserted.into_iter().map(|r| r.0).collect();
-        for key in &keys {
-            let Some((i, s, _)) = best.get(key) else { continue };
-            if inserted.contains(key.0.as_slice()) {
-                let m = metrics_of(s);
-                add_into(&mut user_deltas, None, day_of(s), &m, 1);
-                if let Some(team) = dev.team_id.as_deref() {
-                    add_into(&mut team_deltas, Some(team), day_of(s), &m, 1);
-                }
-                results[*i].status = UploadStatus::Stored;
-            } else {
-                existing_keys.push(*key);
+        }
+        (dev, inserted)
+    } else {
+        let dev = token.verify(tx).await?;
+        let inserted = insert_new(tx, &dev, &items).await?;
+        for key in &inserted {
+            if let Some(item) = items.get(key) {
+                add_session(
+                    &mut user_deltas,
+                    &mut team_deltas,
+                    dev.team_id.as_deref(),
+                    &item.summary,
+                    1,
+                );
             }
+        }
+        touch_device(tx, &dev).await?;
+        (dev, inserted)
+    };
+    for key in &inserted {
+        if let Some(item) = items.get(key) {
+            results[item.index].status = UploadStatus::Stored;
         }
     }
-    let mut updates: Vec<(&SessionSummary, &str)> = Vec::new();
+
+    let existing_keys: Vec<SessionKey> = items.keys().filter(|k| !inserted.contains(*k)).copied().collect();
     if !existing_keys.is_empty() {
-        let existing = load_existing(tx, dev, &existing_keys).await?;
+        let existing = load_existing(tx, &dev, &existing_keys).await?;
+        let mut updates: Vec<(&SessionSummary, &str)> = Vec::new();
         for key in &existing_keys {
-            let (Some((i, s, body)), Some(old)) = (best.get(key), existing.get(key)) else {
+            let (Some(item), Some(old)) = (items.get(key), existing.get(key)) else {
                 continue;
             };
-            if old.revision >= s.revision {
+            if old.revision >= item.summary.revision {
                 continue;
             }
-            updates.push((s, body.as_str()));
-            let (om, nm) = (metrics_of(&old.summary), metrics_of(s));
-            add_into(&mut user_deltas, None, day_of(&old.summary), &om, -1);
-            add_into(&mut user_deltas, None, day_of(s), &nm, 1);
+            updates.push((&item.summary, item.json));
             // A later revision counts for the team the session was first counted for.
-            if let Some(team) = old.team_id.as_deref() {
-                add_into(&mut team_deltas, Some(team), day_of(&old.summary), &om, -1);
-                add_into(&mut team_deltas, Some(team), day_of(s), &nm, 1);
-            }
-            results[*i].status = UploadStatus::Stored;
+            add_session(
+                &mut user_deltas,
+                &mut team_deltas,
+                old.team_id.as_deref(),
+                &old.summary,
+                -1,
+            );
+            add_session(
+                &mut user_deltas,
+                &mut team_deltas,
+                old.team_id.as_deref(),
+                &item.summary,
+                1,
+            );
+            results[item.index].status = UploadStatus::Stored;
         }
-        update_rows(tx, dev, &updates).await?;
+        update_rows(tx, &dev, &updates).await?;
     }
 
     let user_rows: Vec<(&str, i64, &[i64; N])> = user_deltas
@@ -409,7 +456,63 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
         .filter_map(|((team, day), m)| Some((team.as_deref()?, *day, m)))
         .collect();
     apply(tx, "team_daily", "team_id", &team_rows).await?;
-    // Last upload time, at minute precision: one write per device per minute at most.
+    Ok(UploadAck {
+        max_schema: CURRENT_SCHEMA,
+        results,
+    })
+}
+
+/// Adds `sign` times a session's counters to the user's rollup and, when it has one, the team's.
+fn add_session(user: &mut Deltas, team: &mut Deltas, team_id: Option<&str>, s: &SessionSummary, sign: i64) {
+    let m = metrics_of(s);
+    add_into(user, None, day_of(s), &m, sign);
+    if let Some(team_id) = team_id {
+        add_into(team, Some(team_id), day_of(s), &m, sign);
+    }
+}
+
+/// SQLite: inserts the batch's sessions that are new and answers their keys.
+async fn insert_new(
+    tx: &mut OrgTx,
+    dev: &Device,
+    items: &BTreeMap<SessionKey, Item<'_>>,
+) -> DbResult<HashSet<SessionKey>> {
+    if items.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = insert_sql(items.len());
+    let org = tx.org().to_owned();
+    let t = now();
+    let inserted: Vec<(Vec<u8>,)> = run!(&mut tx.conn, c => {
+        let mut q = sqlx::query_as(&sql);
+        for (key, Item { summary: s, json, .. }) in items {
+            q = q
+                .bind(&org)
+                .bind(&dev.user_id)
+                .bind(&dev.device_id)
+                .bind(key.0.to_vec())
+                .bind(dev.team_id.as_deref())
+                .bind(i64::from(s.revision))
+                .bind(s.is_final)
+                .bind(s.started_minute)
+                .bind(i64::from(s.schema))
+                .bind(*json)
+                .bind(t);
+        }
+        q.fetch_all(c).await
+    })?;
+    inserted
+        .into_iter()
+        .map(|(key,)| {
+            <[u8; 16]>::try_from(key)
+                .map(SessionKey)
+                .map_err(|_| DbError::Corrupt("sessions.session_key"))
+        })
+        .collect()
+}
+
+/// Last upload time, at minute precision: one write per device per minute at most.
+async fn touch_device(tx: &mut OrgTx, dev: &Device) -> DbResult<()> {
     if dev.last_seen_at.is_none_or(|t| now() - t >= 60) {
         let org = tx.org().to_owned();
         exec!(&mut tx.conn, c => sqlx::query(
@@ -421,10 +524,102 @@ pub async fn ingest(tx: &mut OrgTx, dev: &Device, items: &[Box<RawValue>]) -> Db
         .execute(c)
         .await)?;
     }
-    Ok(UploadAck {
-        max_schema: CURRENT_SCHEMA,
-        results,
-    })
+    Ok(())
+}
+
+/// The PostgreSQL batch statement (see the module docs). Parameters: `$1` org, `$2` token hash,
+/// `$3`..`$8` one array per session column (key, revision, is_final, started_minute, schema,
+/// summary JSON), `$9` now, `$10` the days of the per-day sums and `$11`.. one array per counter.
+/// Every part joins `dev`, so a token that names no live device writes nothing and returns no
+/// row. Data-modifying parts run once each, to completion; `ins` runs first (the result reads
+/// it), so row locks are taken sessions first, then rollups by day, as on the other paths. The
+/// later rollup upsert of [`ingest`] touches the same (user or team, day) rows again, except when a
+/// revision counts for a team the user has since left: two uploads of that team at that moment may
+/// then deadlock, which PostgreSQL breaks by failing one; its client retries (a 5xx keeps data).
+static PG_INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
+    let cols = METRICS.join(", ");
+    let sums = (0..N)
+        .map(|k| format!("${}::bigint[]", k + 11))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sum_cols = METRICS.map(|m| format!("r.{m}")).join(", ");
+    let add = |table: &str| {
+        METRICS
+            .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
+            .join(", ")
+    };
+    let (add_user, add_team) = (add("user_daily"), add("team_daily"));
+    format!(
+        "WITH dev AS ({DEVICE_BY_TOKEN}), \
+         ins AS (INSERT INTO sessions (org_id, user_id, device_id, session_key, team_id, revision, \
+             is_final, started_minute, schema_version, summary, received_at) \
+             SELECT $1, dev.user_id, dev.device_id, v.session_key, dev.team_id, v.revision, v.is_final, \
+             v.started_minute, v.schema_version, v.summary, $9 FROM dev CROSS JOIN \
+             unnest($3::bytea[], $4::bigint[], $5::boolean[], $6::bigint[], $7::bigint[], $8::text[]) \
+             AS v(session_key, revision, is_final, started_minute, schema_version, summary) \
+             ON CONFLICT (org_id, user_id, device_id, session_key) DO NOTHING RETURNING session_key), \
+         r AS (SELECT * FROM unnest($10::bigint[], {sums}) AS r(day, {cols})), \
+         ud AS (INSERT INTO user_daily (org_id, user_id, day, {cols}) \
+             SELECT $1, dev.user_id, r.day, {sum_cols} FROM dev CROSS JOIN r \
+             ON CONFLICT (org_id, user_id, day) DO UPDATE SET {add_user}), \
+         td AS (INSERT INTO team_daily (org_id, team_id, day, {cols}) \
+             SELECT $1, dev.team_id, r.day, {sum_cols} FROM dev CROSS JOIN r WHERE dev.team_id IS NOT NULL \
+             ON CONFLICT (org_id, team_id, day) DO UPDATE SET {add_team}), \
+         seen AS (UPDATE devices d SET last_seen_at = $9 FROM dev \
+             WHERE d.org_id = $1 AND d.device_id = dev.device_id \
+             AND (dev.last_seen_at IS NULL OR dev.last_seen_at <= $9 - 60)) \
+         SELECT dev.device_id, dev.user_id, dev.team_id, dev.last_seen_at, \
+             ARRAY(SELECT session_key FROM ins) FROM dev"
+    )
+});
+
+/// PostgreSQL: runs [`PG_INSERT_BATCH`] and answers the device and the keys it inserted.
+async fn insert_batch_pg(
+    tx: &mut OrgTx,
+    token: &DeviceToken,
+    items: &BTreeMap<SessionKey, Item<'_>>,
+) -> Result<(Device, HashSet<SessionKey>), ApiError> {
+    let mut days: BTreeMap<i64, [i64; N]> = BTreeMap::new();
+    for item in items.values() {
+        let slot = days.entry(day_of(&item.summary)).or_insert([0; N]);
+        for (a, b) in slot.iter_mut().zip(metrics_of(&item.summary)) {
+            *a += b;
+        }
+    }
+    let column =
+        |f: &dyn Fn(&SessionSummary) -> i64| items.values().map(|i| f(&i.summary)).collect::<Vec<i64>>();
+    let org = tx.org().to_owned();
+    let Conn::Pg(c) = &mut tx.conn else {
+        return Err(DbError::Corrupt("backend").into());
+    };
+    let mut q = sqlx::query_as::<_, (String, String, Option<String>, Option<i64>, Vec<Vec<u8>>)>(
+        PG_INSERT_BATCH.as_str(),
+    )
+    .bind(&org)
+    .bind(token.hash())
+    .bind(items.keys().map(|k| k.0.to_vec()).collect::<Vec<_>>())
+    .bind(column(&|s| i64::from(s.revision)))
+    .bind(items.values().map(|i| i.summary.is_final).collect::<Vec<_>>())
+    .bind(column(&|s| s.started_minute))
+    .bind(column(&|s| i64::from(s.schema)))
+    .bind(items.values().map(|i| i.json).collect::<Vec<_>>())
+    .bind(now())
+    .bind(days.keys().copied().collect::<Vec<_>>());
+    for k in 0..N {
+        q = q.bind(days.values().map(|m| m[k]).collect::<Vec<_>>());
+    }
+    let row = q.fetch_optional(&mut **c).await.map_err(DbError::from)?;
+    let (device_id, user_id, team_id, last_seen_at, inserted) = row.ok_or_else(ApiError::unauthorized)?;
+    let dev = token.device((device_id, user_id, team_id, last_seen_at) as DeviceRow);
+    let inserted = inserted
+        .into_iter()
+        .map(|key| {
+            <[u8; 16]>::try_from(key)
+                .map(SessionKey)
+                .map_err(|_| DbError::Corrupt("sessions.session_key"))
+        })
+        .collect::<DbResult<_>>()?;
+    Ok((dev, inserted))
 }
 
 /// Adds the deltas to `table` in one multi-row upsert (rows whose deltas are all zero skipped).

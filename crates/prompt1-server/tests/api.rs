@@ -222,6 +222,32 @@ async fn ingest_is_idempotent(kind: Kind) {
         .unwrap();
     assert_eq!(one["revision"], 3);
 
+    // A retry and a new session in one batch, on the same day: only the new one counts (on
+    // PostgreSQL the batch statement counts both, then takes the retry back).
+    let r = s
+        .upload(&dev, vec![v(&summary(2, 1, 4)), v(&summary(6, 1, 3))])
+        .await
+        .json();
+    assert_eq!(r["results"][0]["status"], "already_stored");
+    assert_eq!(r["results"][1]["status"], "stored");
+    let roll = s
+        .call(Method::GET, "/api/v1/me/rollups", Some(&member), None)
+        .await
+        .json();
+    assert_eq!(total(&roll, "sessions"), 3);
+    assert_eq!(total(&roll, "prompts"), 11 + 3);
+    let team_roll = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/teams/{team}/rollups"),
+            Some(&admin),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(total(&team_roll, "sessions"), 3);
+    assert_eq!(total(&team_roll, "prompts"), 11 + 3);
+
     // A second device of the same user has its own keys: the same session key there is another session.
     let dev2 = s.device_token(&member).await;
     assert_eq!(
@@ -232,7 +258,7 @@ async fn ingest_is_idempotent(kind: Kind) {
         .call(Method::GET, "/api/v1/me/rollups", Some(&member), None)
         .await
         .json();
-    assert_eq!(total(&roll, "sessions"), 3);
+    assert_eq!(total(&roll, "sessions"), 4);
 }
 
 async fn ingest_refuses_bad_items(kind: Kind) {

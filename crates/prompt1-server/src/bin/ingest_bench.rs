@@ -4,11 +4,17 @@
 //!
 //! Why this shape: the interesting cost of ingest is what it adds on top of writing the rows
 //! (authentication, strict parsing and validation, idempotency lookups, rollup upserts, row-level
-//! security), so the baseline is the database's own multi-row INSERT of identical rows into a
-//! plain table with the same columns and key.
+//! security), so the baseline is the database's own multi-row INSERT of identical rows, in
+//! transactions of one batch, by as many concurrent writers. Two baselines are run and printed:
+//! - `shaped`: a table made like `sessions` (its key, its `sessions_recent` index and, on
+//!   PostgreSQL, its hash partitions by user), so the ratio is what the server adds on top of
+//!   storing these rows where they must go;
+//! - `plain`: an unpartitioned table with the same columns and key only, so the cost of the
+//!   table's own shape (partitions and the index the home page reads) is visible too.
 //!
 //! `prompt1-ingest-bench [--backend sqlite|postgres] [--pg postgres://postgres@127.0.0.1:5432]
-//! [--batches 200] [--clients 2] [--days 2]`. PostgreSQL runs use a fresh database, dropped at the end.
+//! [--batches 200] [--clients 2] [--days 2] [--revise] [--warmup 10]`. PostgreSQL runs use a
+//! fresh database, dropped at the end.
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -50,6 +56,9 @@ struct Args {
     /// revisions of stored sessions, as when open sessions are synced repeatedly).
     #[arg(long)]
     revise: bool,
+    /// Untimed batches per device before the run (then ANALYZE; see `run`).
+    #[arg(long, default_value_t = 10)]
+    warmup: usize,
 }
 
 fn summary(n: u64, days: i64) -> SessionSummary {
@@ -180,14 +189,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-const BARE_TABLE: &str = "CREATE TABLE bench_bare (
+const PLAIN_TABLE: &str = "CREATE TABLE bench_plain (
     org_id TEXT NOT NULL, user_id TEXT NOT NULL, device_id TEXT NOT NULL, session_key BYTEA NOT NULL,
     team_id TEXT, revision BIGINT NOT NULL, is_final BOOLEAN NOT NULL, started_minute BIGINT NOT NULL,
     schema_version BIGINT NOT NULL, summary TEXT NOT NULL, received_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, user_id, device_id, session_key))";
 
-fn bare_insert_sql(rows: usize) -> String {
-    let mut sql = String::from("INSERT INTO bench_bare VALUES ");
+fn bare_insert_sql(table: &str, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {table} VALUES ");
     for r in 0..rows {
         let p: Vec<String> = (1..=11).map(|c| format!("${}", r * 11 + c)).collect();
         sql.push_str(&format!("{}({})", if r > 0 { ", " } else { "" }, p.join(", ")));
@@ -256,67 +265,111 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
         );
     }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(prompt1_server::serve(listener, state.clone(), async {
+    let server_task = tokio::spawn(prompt1_server::serve(listener, state.clone(), async {
         let _ = stop_rx.await;
     }));
 
-    // Server ingest over HTTP.
+    // Warm-up (untimed): each device uploads `--warmup` batches of other sessions, then the tables
+    // are analyzed, as autovacuum does on a live server within a minute of the first uploads. The
+    // timed run then sees what a running server sees: a non-empty table with statistics. (On a
+    // never-analyzed PostgreSQL table the planner guesses any `user_id =` is selective and may
+    // look keys up through the smaller `sessions_recent` index, reading every row of the user.)
+    let warm_tokens = tokens.clone();
+    let warmup = args.warmup;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        for (ci, token) in warm_tokens.iter().enumerate() {
+            let mut conn = Conn::open(addr)?;
+            for b in 0..warmup {
+                let first = (1u64 << 40) + ((ci * warmup + b) * MAX_BATCH) as u64;
+                let sessions = (first..first + MAX_BATCH as u64).map(|n| summary(n, 1)).collect();
+                let body = serde_json::to_vec(&UploadBatch { sessions })?;
+                let (status, resp) = conn.post("/api/v1/ingest", token, &body)?;
+                if status != 200 {
+                    bail!("HTTP {status}: {}", String::from_utf8_lossy(&resp));
+                }
+            }
+        }
+        Ok(())
+    })
+    .await??;
+    match &state.db {
+        prompt1_server::db::Db::Sqlite(p, _) => sqlx::raw_sql("ANALYZE").execute(p).await.map(|_| ())?,
+        prompt1_server::db::Db::Postgres(p) => sqlx::raw_sql("ANALYZE").execute(p).await.map(|_| ())?,
+    }
+
+    // Server ingest over HTTP. Each client's request bodies are built before the clock starts
+    // (as the bare insert's rows are) and the answers are read after it stops, so the figure is
+    // the server's work, not the benchmark client's JSON encoding on the same two cores.
     let per_client = args.batches.div_ceil(args.clients);
+    let mut client_bodies: Vec<Vec<Vec<u8>>> = Vec::new();
+    for ci in 0..args.clients {
+        let mut bodies = Vec::with_capacity(per_client * 2);
+        for b in 0..per_client {
+            let first = ((ci * per_client + b) * MAX_BATCH) as u64;
+            for revision in 1..=(if args.revise { 2 } else { 1 }) {
+                let sessions = (first..first + MAX_BATCH as u64)
+                    .map(|n| SessionSummary {
+                        revision,
+                        ..summary(n, args.days)
+                    })
+                    .collect();
+                bodies.push(serde_json::to_vec(&UploadBatch { sessions })?);
+            }
+        }
+        client_bodies.push(bodies);
+    }
+    let cpu_before = cpu_use(&state.db).await?;
     let started = Instant::now();
     let mut handles = Vec::new();
-    for (ci, token) in tokens.into_iter().enumerate() {
-        let (days, revise) = (args.days, args.revise);
+    for (token, bodies) in tokens.into_iter().zip(client_bodies) {
         handles.push(std::thread::spawn(
-            move || -> anyhow::Result<(Vec<Duration>, usize)> {
+            move || -> anyhow::Result<(Vec<Duration>, Vec<Vec<u8>>)> {
                 let mut conn = Conn::open(addr)?;
-                let mut lat = Vec::with_capacity(per_client);
-                let mut stored = 0usize;
-                for b in 0..per_client {
-                    let first = ((ci * per_client + b) * MAX_BATCH) as u64;
-                    for revision in 1..=(if revise { 2 } else { 1 }) {
-                        let sessions = (first..first + MAX_BATCH as u64)
-                            .map(|n| SessionSummary {
-                                revision,
-                                ..summary(n, days)
-                            })
-                            .collect();
-                        let body = serde_json::to_vec(&UploadBatch { sessions })?;
-                        let t = Instant::now();
-                        let (status, resp) = conn.post("/api/v1/ingest", &token, &body)?;
-                        lat.push(t.elapsed());
-                        if status != 200 {
-                            bail!("HTTP {status}: {}", String::from_utf8_lossy(&resp));
-                        }
-                        let ack: UploadAck = serde_json::from_slice(&resp)?;
-                        stored += ack
-                            .results
-                            .iter()
-                            .filter(|r| r.status == UploadStatus::Stored)
-                            .count();
+                let mut lat = Vec::with_capacity(bodies.len());
+                let mut answers = Vec::with_capacity(bodies.len());
+                for body in &bodies {
+                    let t = Instant::now();
+                    let (status, resp) = conn.post("/api/v1/ingest", &token, body)?;
+                    lat.push(t.elapsed());
+                    if status != 200 {
+                        bail!("HTTP {status}: {}", String::from_utf8_lossy(&resp));
                     }
+                    answers.push(resp);
                 }
-                Ok((lat, stored))
+                Ok((lat, answers))
             },
         ));
     }
     let mut lat = Vec::new();
-    let mut stored = 0;
+    let mut answers = Vec::new();
     for h in handles {
-        let (l, s) = h
+        let (l, a) = h
             .join()
             .map_err(|_| anyhow::anyhow!("client thread panicked"))??;
         lat.extend(l);
-        stored += s;
+        answers.extend(a);
     }
-    let server_elapsed = started.elapsed();
+    let server = Phase {
+        elapsed: started.elapsed(),
+        cpu: cpu_use(&state.db).await? - cpu_before,
+    };
+    let mut stored = 0;
+    for resp in &answers {
+        let ack: UploadAck = serde_json::from_slice(resp)?;
+        stored += ack
+            .results
+            .iter()
+            .filter(|r| r.status == UploadStatus::Stored)
+            .count();
+    }
     lat.sort();
     let sent = per_client * args.clients * MAX_BATCH * if args.revise { 2 } else { 1 };
     if stored != sent {
         bail!("stored {stored} of {sent}");
     }
 
-    // Bare batched insert of the same rows, same database, same concurrency.
-    // With --revise the baseline inserts as many rows as the server received summaries.
+    // Bare batched inserts of the same rows, same database, same concurrency.
+    // With --revise the baselines insert as many rows as the server received summaries.
     let bodies: Vec<(Vec<u8>, String)> = (0..sent as u64)
         .map(|n| {
             let s = summary(n, args.days);
@@ -327,51 +380,179 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
         })
         .collect();
     // (The server stays up but idle: stopping it closes the shared pool.)
-    let bare_elapsed = bare_insert(&state, &bodies, args.clients).await?;
+    let shaped = bare_insert(&state, Baseline::Shaped, &bodies, args.clients).await?;
+    let plain = bare_insert(&state, Baseline::Plain, &bodies, args.clients).await?;
     let _ = stop_tx.send(());
-    let _ = server.await;
+    let _ = server_task.await;
 
-    let srv_rate = sent as f64 / server_elapsed.as_secs_f64();
-    let bare_rate = sent as f64 / bare_elapsed.as_secs_f64();
+    let batches = sent.div_ceil(MAX_BATCH);
     println!(
-        "backend: {}  clients: {}  batches: {}  sessions: {sent}  days: {}",
-        args.backend,
-        args.clients,
-        per_client * args.clients,
-        args.days
+        "backend: {}  clients: {}  batches: {batches}  sessions: {sent}  days: {}",
+        args.backend, args.clients, args.days
     );
     println!(
-        "server ingest: {srv_rate:.0} sessions/s  (batch latency p50 {:.1} ms, p99 {:.1} ms)",
+        "{:<28}{:>9}  {:>26}",
+        "", "sessions/s", "CPU ms per batch (process + PostgreSQL)"
+    );
+    for (name, phase) in [
+        ("server ingest", &server),
+        ("bare insert, shaped table", &shaped),
+        ("bare insert, plain table", &plain),
+    ] {
+        println!(
+            "{name:<28}{:>9.0}  {:>10.2} + {:.2}",
+            sent as f64 / phase.elapsed.as_secs_f64(),
+            phase.cpu.process.as_secs_f64() * 1e3 / batches as f64,
+            phase.cpu.database.as_secs_f64() * 1e3 / batches as f64,
+        );
+    }
+    println!(
+        "server batch latency: p50 {:.1} ms, p99 {:.1} ms",
         percentile(&lat, 0.50).as_secs_f64() * 1e3,
         percentile(&lat, 0.99).as_secs_f64() * 1e3
     );
-    println!("bare insert:   {bare_rate:.0} sessions/s");
-    println!("ratio server/bare: {:.2}", srv_rate / bare_rate);
+    let ratio = |bare: &Phase| bare.elapsed.as_secs_f64() / server.elapsed.as_secs_f64();
+    println!(
+        "ratio server/bare: {:.2} (shaped), {:.2} (plain)",
+        ratio(&shaped),
+        ratio(&plain)
+    );
     Ok(())
+}
+
+/// One timed part of the run.
+struct Phase {
+    elapsed: Duration,
+    cpu: CpuUse,
+}
+
+/// CPU time spent so far by this process (the server, the bare writers, the benchmark's HTTP
+/// clients and, on SQLite, the database itself) and by the PostgreSQL backends of this run's
+/// database. CPU per batch is a steadier figure than a rate on a shared, noisy machine.
+#[derive(Clone, Copy)]
+struct CpuUse {
+    process: Duration,
+    database: Duration,
+}
+
+impl std::ops::Sub for CpuUse {
+    type Output = Self;
+    fn sub(self, earlier: Self) -> Self {
+        Self {
+            process: self.process.saturating_sub(earlier.process),
+            database: self.database.saturating_sub(earlier.database),
+        }
+    }
+}
+
+/// User plus system CPU time of a process, from `/proc/PID/stat` (fields 14 and 15, in USER_HZ
+/// ticks, which Linux fixes at 100 for this interface). PostgreSQL must run on this machine.
+fn process_cpu(pid: &str) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces; the fields after it may not.
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<u64> { Ok(fields.get(i).context("short /proc stat")?.parse()?) };
+    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+async fn cpu_use(db: &prompt1_server::db::Db) -> anyhow::Result<CpuUse> {
+    use prompt1_server::db::Db;
+    let mut database = Duration::ZERO;
+    if let Db::Postgres(p) = db {
+        let pids: Vec<i32> =
+            sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                .fetch_all(p)
+                .await?;
+        for pid in pids {
+            // A backend that has just exited has nothing left to count.
+            database += process_cpu(&pid.to_string()).unwrap_or_default();
+        }
+    }
+    Ok(CpuUse {
+        process: process_cpu("self")?,
+        database,
+    })
+}
+
+/// The two baseline tables (see the module docs).
+#[derive(Clone, Copy)]
+enum Baseline {
+    Shaped,
+    Plain,
+}
+
+impl Baseline {
+    fn table(self) -> &'static str {
+        match self {
+            Self::Shaped => "bench_shaped",
+            Self::Plain => "bench_plain",
+        }
+    }
+
+    /// Creates the table. The shaped one is derived from the live `sessions` table, so it follows
+    /// the schema: on SQLite from its stored DDL (table and indexes), on PostgreSQL with `LIKE`
+    /// (key and indexes) plus the same hash partitions.
+    async fn create(self, db: &prompt1_server::db::Db) -> anyhow::Result<()> {
+        use prompt1_server::db::Db;
+        let plain = PLAIN_TABLE.replace("bench_plain", self.table());
+        match (self, db) {
+            (Self::Plain, Db::Sqlite(p, _)) => {
+                sqlx::raw_sql(&plain.replace("BYTEA", "BLOB")).execute(p).await?;
+            }
+            (Self::Plain, Db::Postgres(p)) => {
+                sqlx::raw_sql(&plain).execute(p).await?;
+            }
+            (Self::Shaped, Db::Sqlite(p, _)) => {
+                let ddl: Vec<String> = sqlx::query_scalar(
+                    "SELECT sql FROM sqlite_master WHERE tbl_name = 'sessions' AND sql IS NOT NULL \
+                     ORDER BY type DESC",
+                )
+                .fetch_all(p)
+                .await?;
+                for sql in ddl {
+                    let sql = sql
+                        .replace("sessions_recent", "bench_shaped_recent")
+                        .replace(" sessions ", " bench_shaped ")
+                        .replace(" sessions(", " bench_shaped(");
+                    sqlx::raw_sql(&sql).execute(p).await?;
+                }
+            }
+            (Self::Shaped, Db::Postgres(p)) => {
+                let mut sql = String::from(
+                    "CREATE TABLE bench_shaped (LIKE sessions INCLUDING ALL) PARTITION BY HASH (user_id);",
+                );
+                for i in 0..prompt1_server::schema::SESSION_PARTITIONS {
+                    sql.push_str(&format!(
+                        "CREATE TABLE bench_shaped_p{i} PARTITION OF bench_shaped \
+                         FOR VALUES WITH (MODULUS {}, REMAINDER {i});",
+                        prompt1_server::schema::SESSION_PARTITIONS
+                    ));
+                }
+                sqlx::raw_sql(&sql).execute(p).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 async fn bare_insert(
     state: &prompt1_server::AppState,
+    baseline: Baseline,
     rows: &[(Vec<u8>, String)],
     clients: usize,
-) -> anyhow::Result<Duration> {
+) -> anyhow::Result<Phase> {
     use prompt1_server::db::Db;
-    let sql = bare_insert_sql(MAX_BATCH);
-    match &state.db {
-        Db::Sqlite(p, _) => {
-            sqlx::raw_sql(&BARE_TABLE.replace("BYTEA", "BLOB"))
-                .execute(p)
-                .await?;
-        }
-        Db::Postgres(p) => {
-            sqlx::raw_sql(BARE_TABLE).execute(p).await?;
-        }
-    }
+    baseline.create(&state.db).await?;
+    let sql = bare_insert_sql(baseline.table(), MAX_BATCH);
+    let cpu_before = cpu_use(&state.db).await?;
     let chunks: Vec<Vec<(Vec<u8>, String)>> = rows.chunks(MAX_BATCH).map(<[_]>::to_vec).collect();
     let per = chunks.len().div_ceil(clients);
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for part in chunks.chunks(per).map(<[_]>::to_vec) {
+    for (writer, part) in chunks.chunks(per).map(<[_]>::to_vec).enumerate() {
+        // One user per writer, as the server run has one device (and user) per client.
+        let user = format!("user{writer}");
         let (db, sql) = (state.db.clone(), sql.clone());
         tasks.spawn(async move {
             for chunk in part {
@@ -382,7 +563,7 @@ async fn bare_insert(
                         for (key, body) in &chunk {
                             q = q
                                 .bind("org")
-                                .bind("user")
+                                .bind(user.as_str())
                                 .bind("device")
                                 .bind(key.clone())
                                 .bind(Some("team"))
@@ -413,5 +594,9 @@ async fn bare_insert(
     while let Some(r) = tasks.join_next().await {
         r??;
     }
-    Ok(started.elapsed())
+    let elapsed = started.elapsed();
+    Ok(Phase {
+        elapsed,
+        cpu: cpu_use(&state.db).await? - cpu_before,
+    })
 }

@@ -500,9 +500,10 @@ async fn ingest_batch(
             "at most 50 sessions per upload",
         ));
     }
-    // One transaction authenticates the device and stores the batch.
+    // Parsed first, outside any lock; then one transaction authenticates the device and stores it.
+    let batch = ingest::parse_batch(&b.sessions);
     let mut tx = st.db.begin_org(&token.scope).await?;
-    let ack = ingest::ingest(&mut tx, &token, &b.sessions).await?;
+    let ack = ingest::ingest(&mut tx, &token, batch).await?;
     tx.commit().await?;
     for r in &ack.results {
         let status = match r.status {

@@ -324,13 +324,15 @@ struct Item<'a> {
 
 /// A batch as read: one result per item (valid items provisionally `already_stored`) and, per
 /// session key, the highest revision the batch holds (an in-batch duplicate or older revision is
-/// answered like a retry), in key order (a stable lock order).
-struct Batch<'a> {
+/// answered like a retry), in key order (a stable lock order). Read before the transaction opens,
+/// so parsing never holds a lock (on SQLite, the single writer's).
+pub struct Batch<'a> {
     results: Vec<UploadResult>,
     items: BTreeMap<SessionKey, Item<'a>>,
 }
 
-fn parse_batch(raw_items: &[Box<RawValue>]) -> Batch<'_> {
+/// Reads every item of an upload (see [`parse_item`]).
+pub fn parse_batch(raw_items: &[Box<RawValue>]) -> Batch<'_> {
     let mut results = Vec::with_capacity(raw_items.len());
     let mut items: BTreeMap<SessionKey, Item<'_>> = BTreeMap::new();
     for (index, raw) in raw_items.iter().enumerate() {
@@ -364,12 +366,8 @@ fn parse_batch(raw_items: &[Box<RawValue>]) -> Batch<'_> {
 /// Stores a batch uploaded with `token` in `tx` (opened with the token's org) and answers with one
 /// result per item. The token is checked in the same transaction (on PostgreSQL, in the statement
 /// that inserts the batch); a token that names no live device of a member is refused with 401.
-pub async fn ingest(
-    tx: &mut OrgTx,
-    token: &DeviceToken,
-    raw_items: &[Box<RawValue>],
-) -> Result<UploadAck, ApiError> {
-    let Batch { mut results, items } = parse_batch(raw_items);
+pub async fn ingest(tx: &mut OrgTx, token: &DeviceToken, batch: Batch<'_>) -> Result<UploadAck, ApiError> {
+    let Batch { mut results, items } = batch;
     let mut user_deltas: Deltas = BTreeMap::new();
     let mut team_deltas: Deltas = BTreeMap::new();
 

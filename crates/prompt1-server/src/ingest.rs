@@ -127,21 +127,31 @@ fn add_into(map: &mut Deltas, team: Option<&str>, day: i64, m: &[i64; N], sign: 
     }
 }
 
-fn upsert_sql(table: &str, who: &str, rows: usize) -> String {
+/// `rows` parenthesized groups of `width` placeholders: `$1, $2, ..` on PostgreSQL; plain `?` on
+/// SQLite, where numbered parameters cost a lookup each that grows with their count (binding a
+/// 550-parameter insert by number is quadratic) and anonymous ones are bound in order.
+fn values_list(rows: usize, width: usize, numbered: bool) -> String {
+    let mut out = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        out.push_str(if r > 0 { ", (" } else { "(" });
+        for c in 0..width {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            if numbered {
+                out.push_str(&format!("${}", r * width + c + 1));
+            } else {
+                out.push('?');
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+fn upsert_sql(table: &str, who: &str, rows: usize, numbered: bool) -> String {
     let cols = METRICS.join(", ");
-    let width = N + 3;
-    let values = (0..rows)
-        .map(|r| {
-            format!(
-                "({})",
-                (1..=width)
-                    .map(|c| format!("${}", r * width + c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = values_list(rows, N + 3, numbered);
     let sets = METRICS
         .iter()
         .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
@@ -153,28 +163,14 @@ fn upsert_sql(table: &str, who: &str, rows: usize) -> String {
     )
 }
 
-const SESSION_COLS: usize = 11;
-
+/// SQLite's insert of new sessions (PostgreSQL's is [`PG_INSERT_BATCH`]).
 fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
+    format!(
         "INSERT INTO sessions (org_id, user_id, device_id, session_key, team_id, revision, is_final, \
-         started_minute, schema_version, summary, received_at) VALUES ",
-    );
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..SESSION_COLS {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * SESSION_COLS + c + 1));
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (org_id, user_id, device_id, session_key) DO NOTHING RETURNING session_key");
-    sql
+         started_minute, schema_version, summary, received_at) VALUES {} \
+         ON CONFLICT (org_id, user_id, device_id, session_key) DO NOTHING RETURNING session_key",
+        values_list(rows, 11, false)
+    )
 }
 
 struct Stored {
@@ -629,7 +625,7 @@ async fn apply(tx: &mut OrgTx, table: &str, who: &str, rows: &[(&str, i64, &[i64
     if rows.is_empty() {
         return Ok(());
     }
-    let sql = upsert_sql(table, who, rows.len());
+    let sql = upsert_sql(table, who, rows.len(), matches!(tx.conn, Conn::Pg(_)));
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => {
         let mut q = sqlx::query(&sql);

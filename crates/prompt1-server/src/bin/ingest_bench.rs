@@ -195,10 +195,21 @@ const PLAIN_TABLE: &str = "CREATE TABLE bench_plain (
     schema_version BIGINT NOT NULL, summary TEXT NOT NULL, received_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, user_id, device_id, session_key))";
 
-fn bare_insert_sql(table: &str, rows: usize) -> String {
+/// The bare multi-row insert, with each backend's cheapest placeholders, as the server uses them
+/// (`$n` on PostgreSQL; `?` on SQLite, where numbered ones cost a lookup each that grows with
+/// their count).
+fn bare_insert_sql(table: &str, rows: usize, numbered: bool) -> String {
     let mut sql = format!("INSERT INTO {table} VALUES ");
     for r in 0..rows {
-        let p: Vec<String> = (1..=11).map(|c| format!("${}", r * 11 + c)).collect();
+        let p: Vec<String> = (1..=11)
+            .map(|c| {
+                if numbered {
+                    format!("${}", r * 11 + c)
+                } else {
+                    "?".to_owned()
+                }
+            })
+            .collect();
         sql.push_str(&format!("{}({})", if r > 0 { ", " } else { "" }, p.join(", ")));
     }
     sql
@@ -544,7 +555,8 @@ async fn bare_insert(
 ) -> anyhow::Result<Phase> {
     use prompt1_server::db::Db;
     baseline.create(&state.db).await?;
-    let sql = bare_insert_sql(baseline.table(), MAX_BATCH);
+    let numbered = matches!(state.db, Db::Postgres(_));
+    let sql = bare_insert_sql(baseline.table(), MAX_BATCH, numbered);
     let cpu_before = cpu_use(&state.db).await?;
     let chunks: Vec<Vec<(Vec<u8>, String)>> = rows.chunks(MAX_BATCH).map(<[_]>::to_vec).collect();
     let per = chunks.len().div_ceil(clients);

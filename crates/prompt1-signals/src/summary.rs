@@ -41,7 +41,7 @@
 use crate::clarity::{self, PromptAssessment};
 use crate::commands::{classify_command_line, CommandRuns};
 use crate::files::count_file_refs;
-use crate::transcript::{parse_line, parse_timestamp_ms, Block, Content, Line, LineError, Usage};
+use crate::transcript::{parse_timestamp_ms, with_parsed_line, Block, Content, Line, LineError, Usage};
 use prompt1_wire::{
     ClientVersion, EditDecisions, EndReason, ModelId, ModelTokens, PermissionMode, PermissionModeCounts,
     SessionKey, SessionSummary, ToolCounts, SCHEMA_V1,
@@ -278,12 +278,8 @@ impl SessionAccumulator {
 
     /// Feeds one transcript line (without its newline). Malformed lines are counted and skipped.
     pub fn feed_line(&mut self, bytes: &[u8], role: FileRole) -> Result<(), LineError> {
-        match parse_line(bytes) {
-            Ok(Some(line)) => {
-                self.feed(&line, role);
-                Ok(())
-            }
-            Ok(None) => Ok(()),
+        match with_parsed_line(bytes, |line| self.feed(line, role)) {
+            Ok(_) => Ok(()),
             Err(e) => {
                 self.malformed_lines += 1;
                 Err(e)
@@ -692,11 +688,20 @@ fn skippable(line: &[u8]) -> bool {
         return IGNORED_TYPES.contains(&&rest[..end]);
     }
     const ATTACHMENT: &[u8] = b"\"attachment\":{\"type\":\"";
+    // Built once: this runs on every line.
+    static FINDERS: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::LazyLock::new(|| {
+            [
+                memchr::memmem::Finder::new(ATTACHMENT),
+                memchr::memmem::Finder::new(b"\"message\":"),
+            ]
+        });
+    let [attachment, message] = &*FINDERS;
     let head = &line[..line.len().min(512)];
-    match memchr::memmem::find(head, ATTACHMENT) {
+    match attachment.find(head) {
         // The top-level attachment key comes before any message; a key of that name nested in a
         // message (a tool's input) comes after `"message":`.
-        Some(at) if memchr::memmem::find(&head[..at], b"\"message\":").is_none() => {
+        Some(at) if message.find(&head[..at]).is_none() => {
             !head[at + ATTACHMENT.len()..].starts_with(b"instructions\"")
         }
         _ => false,

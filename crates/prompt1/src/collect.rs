@@ -3,8 +3,8 @@
 //! The hook starts it detached. It takes the session's lock (so concurrent runs queue instead of
 //! racing), reloads the saved [`SessionAccumulator`] and per-file offsets, feeds only the lines
 //! written since, and writes a new summary revision when anything changed. Running it twice, or at
-//! the same time, changes nothing: offsets only move past lines already counted, and a summary equal
-//! to the last one is not written again.
+//! the same time, changes nothing: offsets only move past lines already counted, a summary equal
+//! to the last one is not written again, and a collection that reads nothing new writes nothing.
 //!
 //! A session that never got a SessionEnd (the client was killed, the terminal closed) is finalized by
 //! the sweep that every SessionStart triggers, once it has been idle for [`IDLE_FINALIZE_SECS`].
@@ -100,15 +100,19 @@ pub enum Collected {
 pub struct FileLock(File);
 
 impl FileLock {
-    /// Takes the lock on `path`, waiting up to `wait`.
+    /// Takes the lock on `path`, waiting up to `wait`. The wait between tries starts at 1 ms and
+    /// doubles up to 20 ms: a lock held by another session of the same stripe (an import collects
+    /// on every core) is usually free again within a millisecond.
     pub fn acquire(path: &Path, wait: Duration) -> io::Result<Self> {
         let file = open_regular(OpenOptions::new().create(true).truncate(false).write(true), path)?;
         let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(1);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Self(file)),
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "lock busy"))
@@ -225,6 +229,9 @@ pub fn collect_session_with(
         }
     }
     let activity_before = state.acc.last_activity_ms();
+    // A collection that reads nothing new and ends nothing writes nothing: an import over
+    // thousands of sessions already up to date only reads.
+    let (offsets_before, end_before) = (state.offsets.clone(), state.end_reason);
     // A file shorter than its saved offset was rewritten: count everything again.
     let shrunk = files.iter().any(|f| {
         let len = std::fs::metadata(&f.path).map(|m| m.len()).unwrap_or(0);
@@ -260,6 +267,13 @@ pub fn collect_session_with(
         state.end_reason = EndReason::IdleTimeout;
     }
     let outcome = write_summary_if_changed(data, key, &mut state, mode.durability)?;
+    let nothing_new = outcome == Collected::Unchanged
+        && state.saved_at != 0
+        && state.offsets == offsets_before
+        && state.end_reason == end_before;
+    if nothing_new {
+        return Ok(outcome);
+    }
     state.saved_at = crate::timefmt::now_secs();
     write_atomic_with(
         &state_path,
@@ -428,5 +442,69 @@ mod tests {
         let state = load_state(&data, sid).unwrap();
         assert_eq!(state.end_reason, EndReason::Open);
         assert!(!state.last_summary.unwrap().is_final);
+    }
+
+    #[test]
+    fn a_collection_that_finds_nothing_new_writes_nothing() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::at(dir.path().join("data"));
+        let path = dir.path().join("session.jsonl");
+        let sid = "0123abcd-0000-4000-8000-000000000002";
+        let prompt = r#"{"type":"user","timestamp":"2026-11-29T10:00:00.000Z","promptSource":"typed","entrypoint":"cli","message":{"role":"user","content":"fix the parser"}}"#;
+        std::fs::write(&path, format!("{prompt}\n")).unwrap();
+        let find = |_: &str| {
+            vec![TranscriptFile {
+                key: "main".into(),
+                role: FileRole::Main,
+                path: path.clone(),
+            }]
+        };
+        let deferred = CollectMode {
+            end: None,
+            finalize_idle_before: None,
+            durability: Durability::Deferred,
+        };
+        assert_eq!(
+            collect_session_with(&data, sid, deferred, find).unwrap(),
+            Collected::NewRevision(1)
+        );
+        // Files are only ever replaced, so an unchanged inode means the file was not written.
+        let inodes = || {
+            let state = std::fs::read_dir(data.sessions())
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap();
+            let summary = std::fs::read_dir(data.summaries())
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap();
+            [state.metadata().unwrap().ino(), summary.metadata().unwrap().ino()]
+        };
+        let before = inodes();
+        assert_eq!(
+            collect_session_with(&data, sid, deferred, find).unwrap(),
+            Collected::Unchanged
+        );
+        assert_eq!(inodes(), before, "nothing new read, nothing written");
+        // Finalizing changes the state and the summary even without a new line.
+        let finalize = CollectMode {
+            finalize_idle_before: Some(i64::MAX),
+            ..deferred
+        };
+        assert_eq!(
+            collect_session_with(&data, sid, finalize, find).unwrap(),
+            Collected::NewRevision(2)
+        );
+        let after = inodes();
+        assert!(after[0] != before[0] && after[1] != before[1]);
+        assert_eq!(load_state(&data, sid).unwrap().end_reason, EndReason::IdleTimeout);
+        assert_eq!(
+            std::fs::read_dir(data.outbox()).unwrap().count(),
+            1,
+            "one outbox entry, replaced in place, no temporary name left"
+        );
     }
 }

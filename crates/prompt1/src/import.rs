@@ -3,9 +3,17 @@
 //! Each session is collected exactly as the hook path collects it (`collect::collect_session_with`,
 //! the same state files, offsets and lock), so importing twice, or importing sessions the hooks
 //! already recorded, counts nothing twice: the saved offsets say what was read. Sessions idle for
-//! longer than the finalization time are finalized in the same pass, as the sweep would have. Files
-//! are flushed once at the end (one `syncfs`) rather than one `fdatasync` each. Sessions are read in
-//! parallel; a progress bar (files, bytes, ETA) shows on a terminal, nothing otherwise.
+//! longer than the finalization time are finalized in the same pass, as the sweep would have.
+//!
+//! Every file still appears whole or not at all (written aside, then renamed into place), so a
+//! crash mid-import leaves no half-written summary; but files are flushed once at the end (one
+//! `syncfs`, a single barrier before the import reports success) rather than one `fdatasync` each,
+//! which would cost more than all the reading. After a power loss before that barrier a file may be
+//! empty: an unreadable state is counted again from the start by the next collection or import,
+//! and `sync` sets an unreadable outbox entry aside. Sessions already up to date are only read.
+//!
+//! Sessions are read in parallel on every core; a progress bar (files, bytes, ETA) shows on a
+//! terminal, nothing otherwise.
 
 use crate::collect::{self, Collected, IDLE_FINALIZE_SECS};
 use crate::paths::DataDir;

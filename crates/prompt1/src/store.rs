@@ -60,9 +60,14 @@ pub fn write_atomic_with(path: &Path, bytes: &[u8], durability: Durability) -> i
     write_via_temp(path, bytes, 0o600, durability, Place::Rename)
 }
 
-/// Gives the file at `source` a second name `target`, replacing `target` atomically (a hard link
-/// under a temporary name, then renamed into place). No data is copied.
+/// Gives the file at `source` a second name `target`, replacing `target` atomically. No data is
+/// copied. A new name is linked directly; an existing one is replaced by a hard link under a
+/// temporary name renamed over it (one directory operation fewer in the common, first-time case).
 pub fn link_atomic(source: &Path, target: &Path) -> io::Result<()> {
+    match fs::hard_link(source, target) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        done => return done,
+    }
     let dir = target
         .parent()
         .ok_or_else(|| io::Error::other("no parent folder"))?;
@@ -196,6 +201,33 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn a_second_name_is_linked_new_or_replaced() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, link) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("l"));
+        write_atomic_with(&a, b"one", Durability::Deferred).unwrap();
+        write_atomic_with(&b, b"two", Durability::Deferred).unwrap();
+        link_atomic(&a, &link).unwrap();
+        assert_eq!(
+            fs::metadata(&link).unwrap().ino(),
+            fs::metadata(&a).unwrap().ino()
+        );
+        link_atomic(&b, &link).unwrap();
+        assert_eq!(fs::read(&link).unwrap(), b"two");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "no temporary name left"
+        );
+        assert!(link_atomic(&dir.path().join("missing"), &link).is_err());
+        assert_eq!(
+            fs::read(&link).unwrap(),
+            b"two",
+            "kept when the source is missing"
         );
     }
 

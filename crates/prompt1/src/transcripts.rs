@@ -104,7 +104,27 @@ pub fn feed_file_from(
     if offset > 0 {
         file.seek(SeekFrom::Start(offset))?;
     }
-    let mut buf = vec![0u8; READ_CHUNK];
+    // One buffer per thread, reused from file to file: a bulk read (`tokens`, `import`) opens
+    // thousands of files, and a fresh zeroed megabyte for each costs more than reading small ones.
+    thread_local! {
+        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut buf = BUFFER.take();
+    buf.resize(READ_CHUNK, 0);
+    let result = feed_with(acc, &mut file, offset, role, &mut buf);
+    buf.truncate(READ_CHUNK);
+    BUFFER.set(buf);
+    result
+}
+
+/// [`feed_file_from`] on the opened file, with a buffer of [`READ_CHUNK`] bytes to grow as needed.
+fn feed_with(
+    acc: &mut SessionAccumulator,
+    file: &mut File,
+    offset: u64,
+    role: FileRole,
+    buf: &mut Vec<u8>,
+) -> io::Result<u64> {
     let mut filled = 0usize;
     let mut consumed = offset;
     loop {
@@ -113,7 +133,7 @@ pub fn feed_file_from(
                 buf.resize((buf.len() * 2).min(MAX_BUFFERED_LINE), 0);
             } else {
                 // One line fills the whole buffer: parse the rest of it as it streams in.
-                let mut tail = LineTail::new(&buf[..filled], &mut file);
+                let mut tail = LineTail::new(&buf[..filled], file);
                 let _ = acc.feed_line_reader(io::BufReader::with_capacity(64 * 1024, &mut tail), role);
                 let complete = tail.drain_to_newline()?;
                 let (line_len, leftover) = (tail.line_len, tail.leftover().to_vec());

@@ -173,6 +173,13 @@ fn insert_sql(rows: usize) -> String {
     )
 }
 
+/// A stored session key, which is 16 bytes or the row is corrupt.
+fn session_key_of(bytes: Vec<u8>) -> DbResult<SessionKey> {
+    <[u8; 16]>::try_from(bytes)
+        .map(SessionKey)
+        .map_err(|_| DbError::Corrupt("sessions.session_key"))
+}
+
 struct Stored {
     revision: u32,
     team_id: Option<String>,
@@ -226,14 +233,12 @@ async fn load_existing(
         }
     };
     for (key, revision, team_id, summary) in rows {
-        let key: [u8; 16] = key
-            .try_into()
-            .map_err(|_| DbError::Corrupt("sessions.session_key"))?;
+        let key = session_key_of(key)?;
         let summary: SessionSummary =
             serde_json::from_str(&summary).map_err(|_| DbError::Corrupt("sessions.summary"))?;
         let revision = u32::try_from(revision).map_err(|_| DbError::Corrupt("sessions.revision"))?;
         out.insert(
-            SessionKey(key),
+            key,
             Stored {
                 revision,
                 team_id,
@@ -495,14 +500,7 @@ async fn insert_new(
         }
         q.fetch_all(c).await
     })?;
-    inserted
-        .into_iter()
-        .map(|(key,)| {
-            <[u8; 16]>::try_from(key)
-                .map(SessionKey)
-                .map_err(|_| DbError::Corrupt("sessions.session_key"))
-        })
-        .collect()
+    inserted.into_iter().map(|(key,)| session_key_of(key)).collect()
 }
 
 /// Last upload time, at minute precision: one write per device per minute at most.
@@ -607,11 +605,7 @@ async fn insert_batch_pg(
     let dev = token.device((device_id, user_id, team_id, last_seen_at) as DeviceRow);
     let inserted = inserted
         .into_iter()
-        .map(|key| {
-            <[u8; 16]>::try_from(key)
-                .map(SessionKey)
-                .map_err(|_| DbError::Corrupt("sessions.session_key"))
-        })
+        .map(session_key_of)
         .collect::<DbResult<_>>()?;
     Ok((dev, inserted))
 }

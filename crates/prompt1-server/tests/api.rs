@@ -192,23 +192,12 @@ async fn ingest_is_idempotent(kind: Kind) {
         "older revision later"
     );
 
-    let roll = s
-        .call(Method::GET, "/api/v1/me/rollups", Some(&member), None)
-        .await
-        .json();
+    let roll = s.get_json("/api/v1/me/rollups", &member).await;
     assert_eq!(total(&roll, "sessions"), 2, "revisions never add sessions");
     assert_eq!(total(&roll, "prompts"), 7 + 4);
     assert_eq!(total(&roll, "final_sessions"), 1);
     assert_eq!(total(&roll, "active_s"), 60 * 11);
-    let team_roll = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/teams/{team}/rollups"),
-            Some(&admin),
-            None,
-        )
-        .await
-        .json();
+    let team_roll = s.get_json(&format!("/api/v1/teams/{team}/rollups"), &admin).await;
     assert_eq!(total(&team_roll, "prompts"), 11);
     let sessions = s
         .call(Method::GET, "/api/v1/me/sessions", Some(&member), None)
@@ -230,21 +219,10 @@ async fn ingest_is_idempotent(kind: Kind) {
         .json();
     assert_eq!(r["results"][0]["status"], "already_stored");
     assert_eq!(r["results"][1]["status"], "stored");
-    let roll = s
-        .call(Method::GET, "/api/v1/me/rollups", Some(&member), None)
-        .await
-        .json();
+    let roll = s.get_json("/api/v1/me/rollups", &member).await;
     assert_eq!(total(&roll, "sessions"), 3);
     assert_eq!(total(&roll, "prompts"), 11 + 3);
-    let team_roll = s
-        .call(
-            Method::GET,
-            &format!("/api/v1/teams/{team}/rollups"),
-            Some(&admin),
-            None,
-        )
-        .await
-        .json();
+    let team_roll = s.get_json(&format!("/api/v1/teams/{team}/rollups"), &admin).await;
     assert_eq!(total(&team_roll, "sessions"), 3);
     assert_eq!(total(&team_roll, "prompts"), 11 + 3);
 
@@ -254,10 +232,7 @@ async fn ingest_is_idempotent(kind: Kind) {
         s.upload(&dev2, vec![v(&summary(1, 1, 1))]).await.json()["results"][0]["status"],
         "stored"
     );
-    let roll = s
-        .call(Method::GET, "/api/v1/me/rollups", Some(&member), None)
-        .await
-        .json();
+    let roll = s.get_json("/api/v1/me/rollups", &member).await;
     assert_eq!(total(&roll, "sessions"), 4);
 }
 

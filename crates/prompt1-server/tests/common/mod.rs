@@ -168,6 +168,13 @@ impl TestServer {
         }
     }
 
+    /// A GET that must answer 200, as JSON.
+    pub async fn get_json(&self, path: &str, bearer: &str) -> Value {
+        let r = self.call(Method::GET, path, Some(bearer), None).await;
+        assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", r.text());
+        r.json()
+    }
+
     pub async fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<Value>) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = bearer {

@@ -4,8 +4,10 @@
 //!
 //! Why this shape: the interesting cost of ingest is what it adds on top of writing the rows
 //! (authentication, strict parsing and validation, idempotency lookups, rollup upserts, row-level
-//! security), so the baseline is the database's own multi-row INSERT of identical rows, in
-//! transactions of one batch, by as many concurrent writers. Two baselines are run and printed:
+//! security), so the baseline is the database's own multi-row INSERT of identical rows (the run's
+//! own org, user, device and team ids, the same summary JSON), in transactions of one batch, by as
+//! many concurrent writers. The uploading user is in a team, so every batch moves both rollups.
+//! Two baselines are run and printed:
 //! - `shaped`: a table made like `sessions` (its key, its `sessions_recent` index and, on
 //!   PostgreSQL, its hash partitions by user), so the ratio is what the server adds on top of
 //!   storing these rows where they must go;
@@ -265,6 +267,10 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
     let state = prompt1_server::build_state(cfg).await?;
     let pair = orgs::create_org_with_admin(&state, "Bench", "bench@bench.test", "bench password").await?;
     let user = auth::load_user(&state, &state.keys.verify_access(&pair.access_token)?).await?;
+    // The uploader is in a team, as most are: each batch then moves both rollups.
+    let member = user.member()?.clone();
+    let team = orgs::create_team(&state, &member, &user.user_id, "Bench").await?;
+    orgs::set_team(&state, &member, &user.user_id, &user.user_id, Some(&team.team_id)).await?;
     let mut tokens = Vec::new();
     for _ in 0..args.clients {
         let code = orgs::start_device_login(&state).await?;
@@ -379,20 +385,35 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
         bail!("stored {stored} of {sent}");
     }
 
-    // Bare batched inserts of the same rows, same database, same concurrency.
+    // Bare batched inserts of the same rows (the run's own org, user, device and team ids, the
+    // same summaries), same database, same concurrency: one device per writer, as per client.
     // With --revise the baselines insert as many rows as the server received summaries.
-    let bodies: Vec<(Vec<u8>, String)> = (0..sent as u64)
+    let devices: Vec<String> = orgs::list_devices(&state, &user)
+        .await?
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    let owners: Vec<RowOwner> = devices
+        .into_iter()
+        .map(|device_id| RowOwner {
+            org_id: member.scope.org_id().to_owned(),
+            user_id: user.user_id.clone(),
+            device_id,
+            team_id: Some(team.team_id.clone()),
+        })
+        .collect();
+    let bodies: Vec<BareRow> = (0..sent as u64)
         .map(|n| {
             let s = summary(n, args.days);
-            (
-                s.session_key.0.to_vec(),
-                serde_json::to_string(&s).unwrap_or_default(),
-            )
+            BareRow {
+                json: serde_json::to_string(&s).unwrap_or_default(),
+                summary: s,
+            }
         })
         .collect();
     // (The server stays up but idle: stopping it closes the shared pool.)
-    let shaped = bare_insert(&state, Baseline::Shaped, &bodies, args.clients).await?;
-    let plain = bare_insert(&state, Baseline::Plain, &bodies, args.clients).await?;
+    let shaped = bare_insert(&state, Baseline::Shaped, &bodies, &owners).await?;
+    let plain = bare_insert(&state, Baseline::Plain, &bodies, &owners).await?;
     let _ = stop_tx.send(());
     let _ = server_task.await;
 
@@ -547,24 +568,38 @@ impl Baseline {
     }
 }
 
+/// Whose a bare row is: one per writer.
+#[derive(Clone)]
+struct RowOwner {
+    org_id: String,
+    user_id: String,
+    device_id: String,
+    team_id: Option<String>,
+}
+
+/// A bare row's summary and its JSON text, as the server stores them.
+#[derive(Clone)]
+struct BareRow {
+    summary: SessionSummary,
+    json: String,
+}
+
 async fn bare_insert(
     state: &prompt1_server::AppState,
     baseline: Baseline,
-    rows: &[(Vec<u8>, String)],
-    clients: usize,
+    rows: &[BareRow],
+    owners: &[RowOwner],
 ) -> anyhow::Result<Phase> {
     use prompt1_server::db::Db;
     baseline.create(&state.db).await?;
     let numbered = matches!(state.db, Db::Postgres(_));
     let sql = bare_insert_sql(baseline.table(), MAX_BATCH, numbered);
     let cpu_before = cpu_use(&state.db).await?;
-    let chunks: Vec<Vec<(Vec<u8>, String)>> = rows.chunks(MAX_BATCH).map(<[_]>::to_vec).collect();
-    let per = chunks.len().div_ceil(clients);
+    let chunks: Vec<Vec<BareRow>> = rows.chunks(MAX_BATCH).map(<[_]>::to_vec).collect();
+    let per = chunks.len().div_ceil(owners.len().max(1));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for (writer, part) in chunks.chunks(per).map(<[_]>::to_vec).enumerate() {
-        // One user per writer, as the server run has one device (and user) per client.
-        let user = format!("user{writer}");
+    for (part, owner) in chunks.chunks(per).map(<[_]>::to_vec).zip(owners.iter().cloned()) {
         let (db, sql) = (state.db.clone(), sql.clone());
         tasks.spawn(async move {
             for chunk in part {
@@ -572,19 +607,20 @@ async fn bare_insert(
                     ($pool:expr) => {{
                         let mut tx = $pool.begin().await?;
                         let mut q = sqlx::query(&sql);
-                        for (key, body) in &chunk {
+                        let received_at = prompt1_server::now();
+                        for BareRow { summary: s, json } in &chunk {
                             q = q
-                                .bind("org")
-                                .bind(user.as_str())
-                                .bind("device")
-                                .bind(key.clone())
-                                .bind(Some("team"))
-                                .bind(1i64)
-                                .bind(true)
-                                .bind(29_500_000i64)
-                                .bind(1i64)
-                                .bind(body.as_str())
-                                .bind(0i64);
+                                .bind(owner.org_id.as_str())
+                                .bind(owner.user_id.as_str())
+                                .bind(owner.device_id.as_str())
+                                .bind(s.session_key.0.to_vec())
+                                .bind(owner.team_id.as_deref())
+                                .bind(i64::from(s.revision))
+                                .bind(s.is_final)
+                                .bind(s.started_minute)
+                                .bind(i64::from(s.schema))
+                                .bind(json.as_str())
+                                .bind(received_at);
                         }
                         q.execute(&mut *tx).await?;
                         tx.commit().await?;

@@ -23,7 +23,7 @@
 //! (no unknown or repeated field, every value in range), so it holds nothing else, and the server
 //! does not spend a serialization per session writing it back out.
 
-use crate::auth::{Device, DeviceRow, DeviceToken, DEVICE_BY_TOKEN};
+use crate::auth::{Device, DeviceToken, DEVICE_BY_TOKEN};
 use crate::db::{Conn, DbError, DbResult, OrgTx};
 use crate::error::ApiError;
 use crate::schema::METRICS;
@@ -129,8 +129,9 @@ fn add_into(map: &mut Deltas, team: Option<&str>, day: i64, m: &[i64; N], sign: 
 
 /// `rows` parenthesized groups of `width` placeholders: `$1, $2, ..` on PostgreSQL; plain `?` on
 /// SQLite, where numbered parameters cost a lookup each that grows with their count (binding a
-/// 550-parameter insert by number is quadratic) and anonymous ones are bound in order.
-fn values_list(rows: usize, width: usize, numbered: bool) -> String {
+/// 550-parameter insert by number is quadratic) and anonymous ones are bound in order. Public for
+/// the ingest benchmark's bare insert, which must bind the same way.
+pub fn values_list(rows: usize, width: usize, numbered: bool) -> String {
     let mut out = String::with_capacity(rows * width * 5);
     for r in 0..rows {
         out.push_str(if r > 0 { ", (" } else { "(" });
@@ -152,15 +153,18 @@ fn values_list(rows: usize, width: usize, numbered: bool) -> String {
 fn upsert_sql(table: &str, who: &str, rows: usize, numbered: bool) -> String {
     let cols = METRICS.join(", ");
     let values = values_list(rows, N + 3, numbered);
-    let sets = METRICS
-        .iter()
-        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let sets = add_excluded(table);
     format!(
         "INSERT INTO {table} (org_id, {who}, day, {cols}) VALUES {values} \
          ON CONFLICT (org_id, {who}, day) DO UPDATE SET {sets}"
     )
+}
+
+/// The `SET` list of a rollup upsert: every counter of `table` plus the incoming row's.
+fn add_excluded(table: &str) -> String {
+    METRICS
+        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
+        .join(", ")
 }
 
 /// SQLite's insert of new sessions (PostgreSQL's is [`PG_INSERT_BATCH`]).
@@ -535,12 +539,7 @@ static PG_INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join(", ");
     let sum_cols = METRICS.map(|m| format!("r.{m}")).join(", ");
-    let add = |table: &str| {
-        METRICS
-            .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
-            .join(", ")
-    };
-    let (add_user, add_team) = (add("user_daily"), add("team_daily"));
+    let (add_user, add_team) = (add_excluded("user_daily"), add_excluded("team_daily"));
     format!(
         "WITH dev AS ({DEVICE_BY_TOKEN}), \
          ins AS (INSERT INTO sessions (org_id, user_id, device_id, session_key, team_id, revision, \
@@ -571,12 +570,16 @@ async fn insert_batch_pg(
     token: &DeviceToken,
     items: &BTreeMap<SessionKey, Item<'_>>,
 ) -> Result<(Device, HashSet<SessionKey>), ApiError> {
-    let mut days: BTreeMap<i64, [i64; N]> = BTreeMap::new();
+    // Per day, the counters of every item (the statement's rollup rows).
+    let mut days: Deltas = BTreeMap::new();
     for item in items.values() {
-        let slot = days.entry(day_of(&item.summary)).or_insert([0; N]);
-        for (a, b) in slot.iter_mut().zip(metrics_of(&item.summary)) {
-            *a += b;
-        }
+        add_into(
+            &mut days,
+            None,
+            day_of(&item.summary),
+            &metrics_of(&item.summary),
+            1,
+        );
     }
     let column =
         |f: &dyn Fn(&SessionSummary) -> i64| items.values().map(|i| f(&i.summary)).collect::<Vec<i64>>();
@@ -596,13 +599,13 @@ async fn insert_batch_pg(
     .bind(column(&|s| i64::from(s.schema)))
     .bind(items.values().map(|i| i.json).collect::<Vec<_>>())
     .bind(now())
-    .bind(days.keys().copied().collect::<Vec<_>>());
+    .bind(days.keys().map(|(_, day)| *day).collect::<Vec<_>>());
     for k in 0..N {
         q = q.bind(days.values().map(|m| m[k]).collect::<Vec<_>>());
     }
     let row = q.fetch_optional(&mut **c).await.map_err(DbError::from)?;
     let (device_id, user_id, team_id, last_seen_at, inserted) = row.ok_or_else(ApiError::unauthorized)?;
-    let dev = token.device((device_id, user_id, team_id, last_seen_at) as DeviceRow);
+    let dev = token.device((device_id, user_id, team_id, last_seen_at));
     let inserted = inserted
         .into_iter()
         .map(session_key_of)

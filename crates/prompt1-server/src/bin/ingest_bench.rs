@@ -184,6 +184,17 @@ impl Conn {
     }
 }
 
+/// The upload body of the batch of sessions `first..first + 50`, at `revision`.
+fn batch_body(first: u64, days: i64, revision: u32) -> anyhow::Result<Vec<u8>> {
+    let sessions = (first..first + MAX_BATCH as u64)
+        .map(|n| SessionSummary {
+            revision,
+            ..summary(n, days)
+        })
+        .collect();
+    Ok(serde_json::to_vec(&UploadBatch { sessions })?)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -197,24 +208,12 @@ const PLAIN_TABLE: &str = "CREATE TABLE bench_plain (
     schema_version BIGINT NOT NULL, summary TEXT NOT NULL, received_at BIGINT NOT NULL,
     PRIMARY KEY (org_id, user_id, device_id, session_key))";
 
-/// The bare multi-row insert, with each backend's cheapest placeholders, as the server uses them
-/// (`$n` on PostgreSQL; `?` on SQLite, where numbered ones cost a lookup each that grows with
-/// their count).
+/// The bare multi-row insert, with the server's placeholders (the cheapest each backend binds).
 fn bare_insert_sql(table: &str, rows: usize, numbered: bool) -> String {
-    let mut sql = format!("INSERT INTO {table} VALUES ");
-    for r in 0..rows {
-        let p: Vec<String> = (1..=11)
-            .map(|c| {
-                if numbered {
-                    format!("${}", r * 11 + c)
-                } else {
-                    "?".to_owned()
-                }
-            })
-            .collect();
-        sql.push_str(&format!("{}({})", if r > 0 { ", " } else { "" }, p.join(", ")));
-    }
-    sql
+    format!(
+        "INSERT INTO {table} VALUES {}",
+        prompt1_server::ingest::values_list(rows, 11, numbered)
+    )
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -298,8 +297,7 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
             let mut conn = Conn::open(addr)?;
             for b in 0..warmup {
                 let first = (1u64 << 40) + ((ci * warmup + b) * MAX_BATCH) as u64;
-                let sessions = (first..first + MAX_BATCH as u64).map(|n| summary(n, 1)).collect();
-                let body = serde_json::to_vec(&UploadBatch { sessions })?;
+                let body = batch_body(first, 1, 1)?;
                 let (status, resp) = conn.post("/api/v1/ingest", token, &body)?;
                 if status != 200 {
                     bail!("HTTP {status}: {}", String::from_utf8_lossy(&resp));
@@ -324,13 +322,7 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
         for b in 0..per_client {
             let first = ((ci * per_client + b) * MAX_BATCH) as u64;
             for revision in 1..=(if args.revise { 2 } else { 1 }) {
-                let sessions = (first..first + MAX_BATCH as u64)
-                    .map(|n| SessionSummary {
-                        revision,
-                        ..summary(n, args.days)
-                    })
-                    .collect();
-                bodies.push(serde_json::to_vec(&UploadBatch { sessions })?);
+                bodies.push(batch_body(first, args.days, revision)?);
             }
         }
         client_bodies.push(bodies);
@@ -388,17 +380,13 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
     // Bare batched inserts of the same rows (the run's own org, user, device and team ids, the
     // same summaries), same database, same concurrency: one device per writer, as per client.
     // With --revise the baselines insert as many rows as the server received summaries.
-    let devices: Vec<String> = orgs::list_devices(&state, &user)
+    let owners: Vec<RowOwner> = orgs::list_devices(&state, &user)
         .await?
         .into_iter()
-        .map(|d| d.device_id)
-        .collect();
-    let owners: Vec<RowOwner> = devices
-        .into_iter()
-        .map(|device_id| RowOwner {
+        .map(|d| RowOwner {
             org_id: member.scope.org_id().to_owned(),
             user_id: user.user_id.clone(),
-            device_id,
+            device_id: d.device_id,
             team_id: Some(team.team_id.clone()),
         })
         .collect();

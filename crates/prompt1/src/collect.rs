@@ -396,6 +396,17 @@ mod tests {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// A transcript finder that answers `path` as the session's one (main) file.
+    fn only_main_file(path: &Path) -> impl Fn(&str) -> Vec<TranscriptFile> + Copy + '_ {
+        move |_| {
+            vec![TranscriptFile {
+                key: "main".into(),
+                role: FileRole::Main,
+                path: path.to_path_buf(),
+            }]
+        }
+    }
+
     fn append(path: &Path, line: &str) {
         let mut f = OpenOptions::new().append(true).open(path).unwrap();
         writeln!(f, "{line}").unwrap();
@@ -413,13 +424,7 @@ mod tests {
             )
         };
         std::fs::write(&path, prompt("2026-11-29T10:00:00.000Z", "hello") + "\n").unwrap();
-        let find = |_: &str| {
-            vec![TranscriptFile {
-                key: "main".into(),
-                role: FileRole::Main,
-                path: path.clone(),
-            }]
-        };
+        let find = only_main_file(&path);
         assert_eq!(
             collect_session_with(&data, sid, CollectMode::hook(Some(EndReason::Clear)), find).unwrap(),
             Collected::NewRevision(1)
@@ -453,13 +458,7 @@ mod tests {
         let sid = "0123abcd-0000-4000-8000-000000000002";
         let prompt = r#"{"type":"user","timestamp":"2026-11-29T10:00:00.000Z","promptSource":"typed","entrypoint":"cli","message":{"role":"user","content":"fix the parser"}}"#;
         std::fs::write(&path, format!("{prompt}\n")).unwrap();
-        let find = |_: &str| {
-            vec![TranscriptFile {
-                key: "main".into(),
-                role: FileRole::Main,
-                path: path.clone(),
-            }]
-        };
+        let find = only_main_file(&path);
         let deferred = CollectMode {
             end: None,
             finalize_idle_before: None,

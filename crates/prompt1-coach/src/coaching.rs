@@ -13,6 +13,9 @@
 //! compactions. The first three rules that fire are returned, at most one per score component (the
 //! CLAUDE.md insight belongs to none). With not enough data in the current window, only the CLAUDE.md
 //! insight (which has its own minimum) can be returned.
+//!
+//! Thresholds are compared with a tolerance of 1e-9, so a share that is exactly on a line by hand
+//! (14 of 20 against 80% - 10%) is on the line in the code too, not a floating-point hair below it.
 
 use crate::claude_md::ClaudeMdEffect;
 use crate::evidence::{pct, Evidence, Metric, Source};
@@ -329,7 +332,9 @@ fn decline(ctx: &Context) -> Option<Tip> {
         evidence: Evidence::new(format!(
             "your {} fell from {before} to {now} since the period before",
             kind.label()
-        )),
+        ))
+        .with_value(Metric::ComponentValue, Source::Earlier, f64::from(before))
+        .with_value(Metric::ComponentValue, Source::Current, f64::from(now)),
         next_step: next_step.to_owned(),
     })
 }

@@ -54,6 +54,8 @@ pub enum Metric {
     CompactionsPerSession,
     /// Share (0-1) of prompts that were short follow-ups ("revision rounds").
     FollowUpShare,
+    /// The value (0-100) of the score component a tip is about (see the tip's `component`).
+    ComponentValue,
 }
 
 /// Divides, or `None` when there is nothing to divide by.
@@ -89,6 +91,8 @@ impl Metric {
             Self::FreshTokensPerPrompt => ratio(t.fresh_tokens(), t.prompts),
             Self::CompactionsPerSession => ratio(t.compactions, t.sessions),
             Self::FollowUpShare => ratio(t.follow_ups, t.prompts),
+            // Depends on which component: see `crate::score::component`.
+            Self::ComponentValue => None,
         }
     }
 }

@@ -162,7 +162,7 @@ impl Shortfall {
         })
     }
 
-    /// "not enough data yet: 2 of 3 sessions, 35 of 20 prompts".
+    /// "not enough data yet: 2 of 3 interactive sessions and 35 of 20 prompts in the window".
     pub fn describe(&self) -> String {
         format!(
             "not enough data yet: {} of {} interactive sessions and {} of {} prompts in the window",

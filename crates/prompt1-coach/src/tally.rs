@@ -50,6 +50,12 @@ macro_rules! tally {
             pub fn add(&mut self, other: &Tally) {
                 $(self.$field = self.$field.saturating_add(other.$field);)+
             }
+
+            /// Takes `other` away field by field, stopping at zero: what a rollup does when a later
+            /// revision of a session replaces the one it had added.
+            pub fn subtract(&mut self, other: &Tally) {
+                $(self.$field = self.$field.saturating_sub(other.$field);)+
+            }
         }
     };
 }
@@ -407,6 +413,13 @@ pub(crate) mod tests {
         };
         big.add(&a);
         assert_eq!(big.prompts, u64::MAX, "saturates instead of wrapping");
+        // A later revision replaces an earlier one: take the earlier away, add the later.
+        let mut rollup = a;
+        rollup.subtract(&Tally::from_summary(&session(2)));
+        assert_eq!(rollup, Tally::from_summary(&session(1)));
+        rollup.subtract(&Tally::from_summary(&session(2)));
+        rollup.subtract(&Tally::from_summary(&session(2)));
+        assert_eq!(rollup, Tally::default(), "stops at zero");
     }
 
     #[test]

@@ -131,6 +131,20 @@ fn decline_fires_when_a_component_fell_fifteen_points() {
         tips[0].evidence.text,
         "your prompt clarity fell from 80 to 65 since the period before"
     );
+    let figures: Vec<(Metric, Source, f64)> = tips[0]
+        .evidence
+        .figures
+        .iter()
+        .map(|f| (f.metric, f.source, f.value))
+        .collect();
+    assert_eq!(
+        figures,
+        vec![
+            (Metric::ComponentValue, Source::Earlier, 80.0),
+            (Metric::ComponentValue, Source::Current, 65.0)
+        ]
+    );
+    assert_eq!(tips[0].component, Some(prompt1_coach::ComponentKind::Clarity));
     let before79 = Tally {
         clarity_sum: 2_528,
         ..clean()

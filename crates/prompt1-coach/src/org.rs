@@ -17,15 +17,13 @@ use serde::{Deserialize, Serialize};
 pub const MIN_ORG_MEMBERS: u64 = 3;
 
 /// The habits coaching compares, in this order.
-pub const COMPARED: [Metric; 9] = [
+pub const COMPARED: [Metric; 7] = [
     Metric::VerifiedShare,
     Metric::MeanClarity,
     Metric::FileRefShare,
     Metric::RejectedShare,
     Metric::BypassShare,
     Metric::ClaudeMdProjectShare,
-    Metric::CacheReuse,
-    Metric::FreshTokensPerPrompt,
     Metric::CompactionsPerSession,
 ];
 

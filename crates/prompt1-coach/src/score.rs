@@ -362,13 +362,13 @@ fn safety(t: &Tally) -> Parts {
         (None, d) => d,
         (m, None) => m,
     };
-    let bypass = Metric::BypassShare.of(t).unwrap_or(0.0);
+    let modes_text = match Metric::BypassShare.of(t) {
+        Some(bypass) => format!("{} of prompts in bypassPermissions", pct(bypass)),
+        None => "no permission mode recorded".to_owned(),
+    };
     let text = format!(
-        "{} of prompts in bypassPermissions; a project CLAUDE.md in {} of {} sessions, a user one in {}",
-        pct(bypass),
-        t.sessions_claude_md_project,
-        t.sessions,
-        t.sessions_claude_md_user
+        "{modes_text}; a project CLAUDE.md in {} of {} sessions, a user one in {}",
+        t.sessions_claude_md_project, t.sessions, t.sessions_claude_md_user
     );
     let evidence = Evidence::new(text)
         .with(Metric::ModeSafety, Source::Current, t)

@@ -119,6 +119,14 @@ fn safety_counts_modes_and_claude_md() {
         ..mixed
     };
     assert_eq!(component(ComponentKind::Safety, &unknown_modes).value, Some(75));
+    assert_eq!(
+        component(ComponentKind::Safety, &unknown_modes).evidence.text,
+        "no permission mode recorded; a project CLAUDE.md in 4 of 4 sessions, a user one in 0"
+    );
+    assert_eq!(
+        component(ComponentKind::Safety, &mixed).evidence.text,
+        "50% of prompts in bypassPermissions; a project CLAUDE.md in 4 of 4 sessions, a user one in 0"
+    );
 }
 
 #[test]

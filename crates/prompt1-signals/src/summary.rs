@@ -498,6 +498,8 @@ impl SessionAccumulator {
             }
             "attachment" => self.feed_attachment(line),
             "progress" => self.feed_progress(line),
+            // Read here too for lines too long to buffer; `feed_chunk` notes them unparsed.
+            "file-history-snapshot" if role == FileRole::Main => self.terminal_ui_traces = true,
             _ => {}
         }
         if role == FileRole::Main && matches!(kind, "user" | "assistant" | "system") {
@@ -1181,6 +1183,10 @@ mod tests {
                 continue;
             }
             for line in std::fs::read(&p).unwrap().split(|b| *b == b'\n') {
+                // Read by `feed_chunk` before it looks at `skippable`.
+                if line.starts_with(COST_STATE) || line.starts_with(FILE_HISTORY_SNAPSHOT) {
+                    continue;
+                }
                 if !skippable(line) {
                     kept += 1;
                     continue;

@@ -387,3 +387,35 @@ fn a_forked_session_does_not_count_its_parents_history_again() {
     let naive = summarize("fork/child");
     assert_eq!(naive.prompts, 2);
 }
+
+#[test]
+fn the_tokens_only_reader_counts_what_the_full_reader_counts() {
+    // `prompt1 tokens` reads with `SessionAccumulator::tokens_only`, which skips lines without
+    // usage unparsed: it must still see compactions, the client's totals and forks.
+    let mut names: Vec<&str> = ALL.to_vec();
+    names.extend(["tui-compact", "tui-esc-switch", "tui-always-allow", "fork/child"]);
+    for name in names {
+        let mut files = Vec::new();
+        jsonl_files(&fixture_dir(name), &mut files);
+        files.sort();
+        let (mut full, mut fast) = (SessionAccumulator::new(), SessionAccumulator::tokens_only());
+        for f in &files {
+            let role = if f.to_string_lossy().contains("/subagents/") {
+                FileRole::Subagent
+            } else {
+                FileRole::Main
+            };
+            let bytes = std::fs::read(f).unwrap();
+            let inherited = if name == "fork/child" && role == FileRole::Main {
+                inherited_len(&bytes, "1f24b5be-ecd4-4744-9390-d123f87defdd")
+            } else {
+                0
+            };
+            for acc in [&mut full, &mut fast] {
+                acc.feed_chunk(&bytes[..inherited], FileRole::Inherited);
+                acc.feed_chunk(&bytes[inherited..], role);
+            }
+        }
+        assert_eq!(full.token_rows(), fast.token_rows(), "{name}");
+    }
+}

@@ -105,13 +105,15 @@ pub fn is_top_level_agent_file(path: &Path) -> bool {
             .is_some_and(|s| s.to_string_lossy().starts_with("agent-"))
 }
 
-/// The session a 2.0.x sub-agent file belongs to: the `sessionId` of its first line that has one
-/// (looked for in the file's first 64 KiB).
+/// The session a 2.0.x sub-agent file belongs to: the `sessionId` of its first line, looked for in
+/// the file's first 4 KiB (the client writes it among a line's first keys). The collector asks
+/// this of every such file beside a session's main file, at every collection: it stays a small
+/// read per file.
 pub fn agent_file_session(path: &Path) -> Option<String> {
     const KEY: &[u8] = b"\"sessionId\":\"";
     let file = crate::store::open_regular(std::fs::OpenOptions::new().read(true), path).ok()?;
     let mut head = Vec::new();
-    file.take(64 * 1024).read_to_end(&mut head).ok()?;
+    file.take(4 * 1024).read_to_end(&mut head).ok()?;
     let at = memchr::memmem::find(&head, KEY)? + KEY.len();
     let end = at + memchr::memchr(b'"', &head[at..])?;
     let id = std::str::from_utf8(&head[at..end]).ok()?;

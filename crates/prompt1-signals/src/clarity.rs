@@ -18,7 +18,17 @@
 //!
 //! Fenced code blocks (from a line starting with ```` ``` ```` or `~~~` to the next such line, or a
 //! single line that opens and closes one) are set apart: they are evidence (below) and their
-//! content is not read as prose. In the prose, an inline code span
+//! content is not read as prose. So is **pasted output**, unfenced: a line (after its indentation)
+//! that starts with error text (`KeyError:`, `error[E0502]:`, `panic:`, `ERROR`, `FAIL`, `FAILED`,
+//! `●`), with `Traceback (`, `File "`, `-->`, `|`, `= `, `^`, `~~`, `thread '`, `goroutine `,
+//! `stack backtrace`, `note:`, `help:`, `warning:`, `Caused by:`, `created by `, `Found ` and a
+//! digit, `at ` with a `(` and a `:` (a stack frame), a number followed by `:`, `|` or two spaces (a
+//! numbered frame, a source gutter), `#` and a digit (a build step), a rule of four or more `=`,
+//! `_` or `-`, pytest's `E` or `>` followed by two spaces, or a `file.ext:LINE` location; and, right
+//! after such a line, a line indented by two or more, a line of one word, or any line when the
+//! pasted line before it ends with `:`. What a person pastes is evidence, not their own words: the
+//! paths and names in a stack trace are no reference they chose, and "fix this" above a trace is
+//! still "fix this". In the prose, an inline code span
 //! (`` `…` `` on one line) is one token; the rest is cut at whitespace. A sentence ends at a newline
 //! or after a token ending in `.`, `!` or `?`; a clause also starts after `,`, `;`, `:` or a dash.
 //!
@@ -39,7 +49,10 @@
 //! * Weak: any other token with a digit (`409`, `30s`, `1.2.3`) and a `PascalCase` word with an
 //!   inner capital (`UserService`, but also `TypeScript`).
 //!
-//! **Constraints or acceptance criteria, 0-25.** 10 points per distinct kind, capped at 25:
+//! **Constraints or acceptance criteria, 0-25.** 10 points per distinct kind, capped at 25, and
+//! only when the prose names something concrete (a strong or weak reference, a quoted string or an
+//! input → output example): criteria that hold to nothing ("you must test it, verify it and make
+//! sure the tests pass") are not criteria, whatever words they use. The kinds:
 //! * *must*: `must`, `mustn't`, `shall`;
 //! * *without*;
 //! * *keep*: `keep`, `keeping`, `preserve`, `preserving`, `retain`, `unchanged`, `intact`,
@@ -63,7 +76,7 @@
 //!   code span.
 //!
 //! **Error text or examples, 0-20**, the sum capped at 20:
-//! * a fenced code block: 12;
+//! * a fenced code block, or pasted output (see "Reading the prompt"): 12;
 //! * error text: 12, a token such as `KeyError:`, `TypeError:`, `FooException:`, `error:`,
 //!   `error[E0502]:`, `panic:`, `fatal:`, `FAIL:`, `TS2345:`, `Traceback`, `panicked`, in the prose,
 //!   in a code span or in a block;
@@ -421,12 +434,23 @@ impl Analysis {
         a
     }
 
-    /// Removes fenced blocks from the prose (each becomes a line break), noting them as evidence
-    /// and looking for error text in them.
+    /// Removes fenced blocks and pasted output from the prose (each line becomes a line break),
+    /// noting them as evidence and looking for error text in them.
     fn set_fences_apart(&mut self, prompt: &str) -> String {
         let mut prose = String::with_capacity(prompt.len());
         let mut fence: Option<&str> = None;
+        let mut prev_pasted: Option<&str> = None;
         for line in prompt.split('\n') {
+            if fence.is_none() && is_pasted_output(line, prev_pasted) {
+                self.evidence |= CODE_BLOCK;
+                if line.split_whitespace().any(is_error_token) {
+                    self.evidence |= ERROR_TEXT;
+                }
+                prose.push('\n');
+                prev_pasted = Some(line);
+                continue;
+            }
+            prev_pasted = None;
             let trimmed = line.trim_start();
             let marker = if trimmed.starts_with("```") {
                 Some("```")
@@ -625,7 +649,13 @@ impl Analysis {
 
         let specific_goal: u8 = (if self.asks { 10 } else { 0 }) + (if self.anchored { 15 } else { 0 });
         let concrete_references = (10 * strong + 5 * weak).min(usize::from(REFERENCES_MAX));
-        let constraints = (10 * constraint_kinds).min(usize::from(CONSTRAINTS_MAX));
+        // Criteria need something to hold to: a reference, a quoted string or an example.
+        let anchored_prose = strong + weak > 0 || evidence & (QUOTE | IO_EXAMPLE) != 0;
+        let constraints = if anchored_prose {
+            (10 * constraint_kinds).min(usize::from(CONSTRAINTS_MAX))
+        } else {
+            0
+        };
         let mut evidence_points = 0;
         for (flag, points) in [(CODE_BLOCK, 12), (ERROR_TEXT, 12), (QUOTE, 8), (IO_EXAMPLE, 8)] {
             if evidence & flag != 0 {
@@ -1016,6 +1046,73 @@ fn is_error_code(t: &str) -> bool {
         && t.bytes().skip(letters).all(|b| b.is_ascii_digit())
 }
 
+/// Whether a line outside a fenced block is output pasted from a terminal, a log or a stack
+/// trace (see the module docs); `prev` is the line before it when that one was pasted too.
+fn is_pasted_output(line: &str, prev: Option<&str>) -> bool {
+    let t = line.trim_start();
+    let Some(first) = t.split_whitespace().next() else {
+        return false;
+    };
+    let indent = line.len() - t.len();
+    if let Some(prev) = prev {
+        // A frame or message under a pasted line: indented, a lone token (a Go frame), `...`,
+        // or anything after a pasted line that ends with a colon (a panic's message).
+        if indent >= 2 || t.split_whitespace().nth(1).is_none() || prev.trim_end().ends_with(':') {
+            return true;
+        }
+    }
+    if is_error_token(first) || matches!(first, "FAIL" | "FAILED" | "ERROR" | "●") {
+        return true;
+    }
+    const STARTS: [&str; 17] = [
+        "Traceback (",
+        "File \"",
+        "-->",
+        "|",
+        "= ",
+        "^",
+        "~~",
+        "at ",
+        "thread '",
+        "goroutine ",
+        "stack backtrace",
+        "note:",
+        "help:",
+        "warning:",
+        "Caused by:",
+        "created by ",
+        "Found ",
+    ];
+    if let Some(p) = STARTS.iter().find(|p| t.starts_with(**p)) {
+        return match *p {
+            // A JavaScript or Java frame names a place: `at f (file.js:1:2)`, `at a.B.c(B.java:8)`.
+            "at " => t.contains('(') && t.contains(':'),
+            "Found " => t["Found ".len()..].starts_with(|c: char| c.is_ascii_digit()),
+            _ => true,
+        };
+    }
+    let bytes = t.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > 0 {
+        // A numbered frame (`0: main`), a source gutter (`45 |`, `14   let x`).
+        let rest = &t[digits..];
+        if rest.starts_with(':') || rest.trim_start().starts_with('|') || rest.starts_with("  ") {
+            return true;
+        }
+    }
+    // A build step (`#12 4.3 …`), a rule (`=====`, `_____`, `-----`), pytest's `E   ` and `>   `.
+    if first.starts_with('#') && first[1..].starts_with(|c: char| c.is_ascii_digit())
+        || (first.len() >= 4 && first.bytes().all(|b| matches!(b, b'=' | b'_' | b'-')))
+        || (matches!(first, "E" | ">") && t[1..].starts_with("  "))
+    {
+        return true;
+    }
+    // A compiler or linter location first: `src/a.ts:14:22 - error …`, `app/users.py:31: error:`.
+    first.split_once(':').is_some_and(|(path, rest)| {
+        path.contains('.') && !path.contains("://") && rest.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
 /// Error text: `KeyError:`, `error[E0502]:`, `error:`, `panic:`, `FAIL:`, `TS2345:`, `Traceback`,
 /// `panicked`.
 fn is_error_token(raw: &str) -> bool {
@@ -1074,5 +1171,209 @@ mod tests {
         for list in [FOLLOW_UP_WORDS, ACTION_VERBS, QUALITY_WORDS, VAGUE_OBJECTS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+    }
+
+    // One test per rule of the rubric (module docs): it fires, it does not fire, and repeating
+    // its keyword gains nothing more. Every expected number is the rule's own weight.
+
+    fn parts(prompt: &str) -> ClarityParts {
+        match assess(prompt) {
+            PromptAssessment::Scored { parts, .. } => parts,
+            PromptAssessment::FollowUp => panic!("{prompt:?} taken for a follow-up"),
+        }
+    }
+
+    /// A concrete anchor so that constraints count (see the constraint rule).
+    const AT: &str = "In src/app.rs";
+
+    #[test]
+    fn rule_follow_ups_are_short_and_made_of_follow_up_words() {
+        assert_eq!(assess("yes, go ahead"), PromptAssessment::FollowUp);
+        assert_eq!(assess("👍"), PromptAssessment::FollowUp);
+        assert_ne!(assess("yes but use tabs"), PromptAssessment::FollowUp);
+        // Nine follow-up words are too many to be a follow-up: it is scored.
+        assert_ne!(assess(&"ok ".repeat(9)), PromptAssessment::FollowUp);
+    }
+
+    #[test]
+    fn rule_goal_asks_then_names_its_target() {
+        assert_eq!(parts("Rename the module.").specific_goal, 10);
+        assert_eq!(parts("Why is the build slow?").specific_goal, 10);
+        assert_eq!(parts("Rename `foo` to `bar`.").specific_goal, 25);
+        assert_eq!(parts("The module is old.").specific_goal, 0);
+        // Asking again and again is still one ask.
+        assert_eq!(
+            parts("Rename, rename, rename, fix, add, remove the module.").specific_goal,
+            10
+        );
+        // Asking in one sentence and naming in another does not anchor the goal.
+        assert_eq!(parts("Rename the module. It is `foo`.").specific_goal, 10);
+    }
+
+    #[test]
+    fn rule_strong_references_count_ten_each_once_capped_at_thirty() {
+        assert_eq!(parts("Look at `parse()`.").concrete_references, 10);
+        assert_eq!(parts("Look at src/lib.rs and user_id.").concrete_references, 20);
+        assert_eq!(
+            parts("Look at --verbose, E0502, #12, L42.").concrete_references,
+            30
+        );
+        assert_eq!(parts("Look at the parser.").concrete_references, 0);
+        assert_eq!(
+            parts("Look at `parse()`, `parse()`, `parse()` and `parse()`.").concrete_references,
+            10
+        );
+    }
+
+    #[test]
+    fn rule_weak_references_count_five_each_once() {
+        assert_eq!(parts("Set the timeout to 30s.").concrete_references, 5);
+        assert_eq!(parts("Move UserService to 1.2.3.").concrete_references, 10);
+        assert_eq!(parts("Set the timeout lower.").concrete_references, 0);
+        assert_eq!(parts("Set 30s, 30s, 30s and 30s.").concrete_references, 5);
+    }
+
+    #[test]
+    fn rule_each_constraint_kind_counts_ten_once() {
+        for (kind, text) in [
+            ("must", "it must stay fast"),
+            ("without", "without a new crate"),
+            ("keep", "keep the API unchanged"),
+            ("instead", "use a map instead"),
+            ("only", "change only the parser"),
+            ("prohibition", "don't touch the tests"),
+            ("should", "the call should retry"),
+            ("so that", "so that the call retries"),
+            ("tests pass", "the tests still pass"),
+            ("assert", "make sure the call retries"),
+            ("bound", "retry at most 3 times"),
+            ("default", "default the port"),
+            ("order", "keep them sorted"),
+            ("exit status", "exit with 2 on failure"),
+            ("result", "return 404 when missing"),
+        ] {
+            let once = parts(&format!("{AT}, {text}."));
+            assert!(once.constraints >= 10, "{kind}: {once:?}");
+            let twice = parts(&format!("{AT}, {text}; {text}; {text}."));
+            assert_eq!(twice.constraints, once.constraints, "{kind} repeated");
+        }
+        assert_eq!(parts(&format!("{AT}, rename the parser.")).constraints, 0);
+        // Kinds add up to the cap.
+        assert_eq!(
+            parts(&format!(
+                "{AT}, it must stay fast without a new crate; keep the API unchanged."
+            ))
+            .constraints,
+            25
+        );
+    }
+
+    #[test]
+    fn rule_constraints_need_something_concrete_to_hold_to() {
+        // Stuffed with criteria words but naming nothing: no criteria.
+        let stuffed = "You must test it, verify it, ensure the tests pass and make sure it must pass.";
+        assert_eq!(parts(stuffed).constraints, 0);
+        assert_eq!(parts(&format!("{stuffed} {AT}.")).constraints, 25);
+        assert_eq!(
+            parts("Retry it, at most 3 times.").constraints,
+            10,
+            "a number anchors"
+        );
+        assert_eq!(
+            parts("Show \"Saved\" only once.").constraints,
+            10,
+            "a quote anchors"
+        );
+    }
+
+    #[test]
+    fn rule_evidence_blocks_errors_quotes_and_examples() {
+        assert_eq!(parts("Fix:\n```\nlet x = 1;\n```").errors_or_examples, 12);
+        assert_eq!(
+            parts("It fails with KeyError: 'port'.").errors_or_examples,
+            20,
+            "error text and a quote"
+        );
+        assert_eq!(parts("It says \"denied\".").errors_or_examples, 8);
+        assert_eq!(parts("Map 1 -> 2.").errors_or_examples, 8);
+        assert_eq!(parts("Map the values.").errors_or_examples, 0);
+        assert_eq!(parts("It says \"a\", \"b\", \"c\", \"d\".").errors_or_examples, 8);
+    }
+
+    #[test]
+    fn rule_pasted_output_is_evidence_not_prose() {
+        let trace = "Traceback (most recent call last):\n  File \"/srv/app/run.py\", line 3, in <module>\n    \
+                     main()\n  File \"/srv/app/settings.py\", line 41, in load\n    url = os.environ[\"DB_URL\"]\n\
+                     KeyError: 'DB_URL'";
+        let p = parts(&format!("fix this\n\n{trace}"));
+        // The trace is a block with error text (20); its paths and lines are not the person's
+        // references; the person's own words are a vague "fix this".
+        assert_eq!(p.errors_or_examples, 20);
+        assert_eq!(p.concrete_references, 0);
+        assert_eq!(p.vague_phrasing_penalty, 8);
+        assert_eq!(p.specific_goal, 10);
+        // Prose that merely starts like output is still prose.
+        assert_eq!(
+            parts("app/models.py: rename `User.name`.").concrete_references,
+            20
+        );
+        for line in [
+            "error[E0502]: cannot borrow",
+            "  --> src/cache.rs:48:13",
+            "45 |         if let Some(v) = map.get(&k) {",
+            "    at f (webpack:///./src/a.js:24:31)",
+            "src/routes/users.ts:14:22 - error TS2345: bad",
+            "#12 4.317 ERROR: failed",
+            "=========== FAILURES ===========",
+            "goroutine 7 [running]:",
+        ] {
+            assert!(is_pasted_output(line, None), "{line}");
+        }
+        for line in [
+            "Fix the parser.",
+            "at least 3 retries",
+            "E.g. use a map",
+            "app/models.py: fix it",
+        ] {
+            assert!(!is_pasted_output(line, None), "{line}");
+        }
+    }
+
+    #[test]
+    fn rule_vague_words_cost_eight_each_capped_at_forty() {
+        assert_eq!(parts("Add stuff to the parser.").vague_phrasing_penalty, 8);
+        assert_eq!(parts("The parser doesn't work.").vague_phrasing_penalty, 8);
+        assert_eq!(
+            parts("The parser doesn't actually work.").vague_phrasing_penalty,
+            8
+        );
+        assert_eq!(parts("Fix it.").vague_phrasing_penalty, 8);
+        assert_eq!(parts("Make it better.").vague_phrasing_penalty, 8);
+        assert_eq!(parts("Make the page nicer.").vague_phrasing_penalty, 4);
+        assert_eq!(parts("Add a retry to the parser.").vague_phrasing_penalty, 0);
+        assert_eq!(parts(&"stuff ".repeat(20)).vague_phrasing_penalty, 40, "capped");
+    }
+
+    #[test]
+    fn rule_hedges_cost_four_each() {
+        assert_eq!(parts("Maybe add a retry.").vague_phrasing_penalty, 4);
+        assert_eq!(parts("I think we add a retry.").vague_phrasing_penalty, 4);
+        assert_eq!(
+            parts("Improve it.").vague_phrasing_penalty,
+            12,
+            "improve and a vague object"
+        );
+        assert_eq!(parts("Add a retry.").vague_phrasing_penalty, 0);
+    }
+
+    #[test]
+    fn rule_unfocused_length_is_penalised_and_repetition_earns_nothing() {
+        let precise = "Rename `parse()` to `parse_header()` in src/parser.rs, keep the tests passing.";
+        assert_eq!(parts(precise).unfocused_length_penalty, 0);
+        let filler = " and the team would like this sorted out before the next release goes out";
+        let long = format!("{precise}{}", filler.repeat(5));
+        assert!(parts(&long).unfocused_length_penalty > 0);
+        let score = |p: &str| parts(p).score();
+        assert!(score(&[precise; 5].join(" ")) <= score(precise));
     }
 }

@@ -7,11 +7,15 @@
 //!
 //! # Definitions (the single source of truth for each signal)
 //!
-//! * **Prompt**: a `user` line of the main transcript that carries a `promptSource` (`typed` in the
-//!   terminal, `sdk` for `claude -p`) and whose text the person wrote: not a tool result, not a meta
-//!   line, not a compaction summary, not a line the client wrote itself (interruptions), not a slash
-//!   command or its output (`<command-name>`, `<local-command-…>`), not hook feedback. Each prompt is assessed by [`crate::clarity::assess`] (follow-ups counted
-//!   apart) and [`crate::files::count_file_refs`], then dropped.
+//! * **Prompt**: a `user` text line of the main conversation (not a sub-agent's, not `isSidechain`)
+//!   whose text the person wrote: not a tool result, not a meta line, not a compaction summary, not
+//!   a line the client wrote itself (interruptions), not a slash command or its output
+//!   (`<command-name>`, `<local-command-…>`), not a `<bash-…>` or `<task-notification>` line, not
+//!   hook feedback. That is what every client version writes (1.0.x on). Newer clients also mark a
+//!   prompt with a `promptSource` (`typed` in the terminal, `sdk` for `claude -p`): once a session
+//!   has such a line, text lines without one are not prompts. Each prompt is assessed by
+//!   [`crate::clarity::assess`] (follow-ups counted apart) and [`crate::files::count_file_refs`],
+//!   then dropped.
 //! * **Permission mode** of a prompt: the `permissionMode` recorded on the prompt line, else the
 //!   latest `permission-mode` line before it.
 //! * **Tool calls** are counted once per `tool_use` id, by category ([`ToolCategory`]), in the main
@@ -31,12 +35,27 @@
 //! * **Compactions**: `system` lines of subtype `compact_boundary`.
 //! * **Start minute / active duration**: from the timestamps of the main transcript's conversation
 //!   lines (user, assistant, system; not the client's bookkeeping or attachments); gaps over
-//!   [`IDLE_GAP_MS`] do not count towards the active duration.
-//! * **Interactive**: the first prompt's `entrypoint` is `cli` (the terminal UI); `claude -p` and SDKs
-//!   write other entry points.
+//!   [`IDLE_GAP_MS`] do not count towards the active duration, nor does a gap across two client
+//!   processes (`claude --continue`, `--resume`): the client writes a `cost-state` line when a
+//!   process ends, and the gap from the last line before it to the next line is not work.
+//! * **Interactive**: the `entrypoint` of the first prompt (else of the first conversation line) is
+//!   `cli` (the terminal UI); `claude -p` and SDKs write other entry points. Clients that wrote no
+//!   entry point (before 2.1.x) count as interactive when the main transcript holds what only the
+//!   terminal UI writes: `file-history-snapshot` checkpoints, `thinkingMetadata` on a prompt, or a
+//!   typed slash command.
 //! * **Tokens**: each assistant response, keyed by (message id, request id), counted once with its
-//!   largest usage, per model family ([`prompt1_wire::ModelId`]), main and sub-agent files alike.
-//!   Lines of the `<synthetic>` model (client-side errors) carry no usage and are skipped.
+//!   largest usage, per model family ([`prompt1_wire::ModelId`]), main and sub-agent files alike;
+//!   `isSidechain` lines of the main file (sub-agents of clients before 2.0) and sub-agent replies
+//!   the main file copies in `agent_progress` lines count too, once with the same reply in the
+//!   sub-agent's own file. Cache writes keep their 1-hour part apart (priced higher; local only,
+//!   the wire has one cache-write count). Compactions the client ran without writing an assistant
+//!   line (2.1.300+) count from its own running totals: see `compaction_usage`. Lines of the
+//!   `<synthetic>` model (client-side errors) carry no usage and are skipped.
+//! * **Forked sessions** (`claude --resume ID --fork-session`): the new session's file starts with
+//!   a copy of the parent's lines, message ids included. The per-session summary leaves that copy
+//!   out ([`FileRole::Inherited`]): prompts, tools, tokens and time of the shared history belong to
+//!   the parent's summary alone, so every total built from summaries (server, `report`, `import`,
+//!   `tokens`) counts them once. If the parent's file is gone, the shared history is not counted.
 
 use crate::clarity::{self, PromptAssessment};
 use crate::commands::{classify_command_line, CommandRuns};
@@ -57,8 +76,15 @@ pub const IDLE_GAP_MS: i64 = 30 * 60 * 1000;
 pub enum FileRole {
     /// `<session>.jsonl`: the conversation with the person.
     Main,
-    /// `<session>/subagents/agent-*.jsonl`: a sub-agent's own conversation.
+    /// `<session>/subagents/agent-*.jsonl` (or, from 2.0.x clients, `agent-<id>.jsonl` beside the
+    /// main file): a sub-agent's own conversation. Lines of the main file marked `isSidechain`
+    /// (how clients before 2.0 wrote sub-agents, inline) are read as this role too.
     Subagent,
+    /// The start of a forked session's main file (`claude --resume ID --fork-session`): the
+    /// parent's lines, copied with their message ids. They set the context the new part starts in
+    /// (permission mode, CLAUDE.md) and count nothing: the parent's summary counts them. See
+    /// [`is_inherited_line`].
+    Inherited,
 }
 
 /// What a tool call is, for counting.
@@ -117,6 +143,9 @@ struct UsageRecord {
     input: u64,
     output: u64,
     cache_creation: u64,
+    /// Of `cache_creation`, the writes to the 1-hour cache.
+    #[serde(default)]
+    cache_creation_1h: u64,
     cache_read: u64,
 }
 
@@ -138,8 +167,28 @@ struct OpenBatch {
     verified: bool,
 }
 
+/// The client's own running totals (`cost-state` lines), all models added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct CostTotals {
+    input: u64,
+    output: u64,
+    cache_creation: u64,
+    cache_creation_1h: u64,
+    cache_read: u64,
+}
+
+impl CostTotals {
+    fn total(&self) -> u64 {
+        self.input
+            .saturating_add(self.output)
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+    }
+}
+
 /// Running state of one session's signals; feed it lines, ask it for a summary at any point.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SessionAccumulator {
     first_ms: Option<i64>,
     last_ms: Option<i64>,
@@ -175,18 +224,36 @@ pub struct SessionAccumulator {
     usage: HashMap<u64, UsageRecord>,
     /// Lines that could not be parsed (truncated or corrupt), counted and skipped.
     malformed_lines: u64,
+    /// A user line of this session carried `promptSource`: from then on, only such lines are prompts.
+    saw_prompt_source: bool,
+    /// `entrypoint == "cli"` of the first main conversation line that names an entry point.
+    first_entrypoint_cli: Option<bool>,
+    /// The main transcript holds what only the terminal UI writes (see `interactive`).
+    terminal_ui_traces: bool,
+    /// A `cost-state` line (the client writes its totals when a process exits) came after the
+    /// latest timed line: the next gap spans two processes and is not active time.
+    process_boundary: bool,
+    /// The largest `cost-state` totals seen.
+    cost_totals: Option<CostTotals>,
+    /// Model of the latest response in the main transcript.
+    last_main_model: Option<ModelId>,
+    /// Model and UTC day of the latest compaction.
+    compaction_model: Option<ModelId>,
+    compaction_day: i32,
     /// Only token usage is wanted (`prompt1 tokens`): lines without usage are not even parsed.
     #[serde(skip)]
     tokens_only: bool,
 }
 
 impl TokenRow {
-    const ZERO: TokenRow = TokenRow {
+    /// A row with every count zero.
+    pub const ZERO: TokenRow = TokenRow {
         day: 0,
         model: ModelId::Other,
         input: 0,
         output: 0,
         cache_creation: 0,
+        cache_creation_1h: 0,
         cache_read: 0,
     };
 }
@@ -202,8 +269,11 @@ pub struct TokenRow {
     pub input: u64,
     /// Output tokens.
     pub output: u64,
-    /// Tokens written to the cache.
+    /// Tokens written to the cache (both cache lifetimes).
     pub cache_creation: u64,
+    /// Of `cache_creation`, the writes to the 1-hour cache, which cost more than 5-minute ones.
+    /// Local only: the wire carries all cache writes as one count.
+    pub cache_creation_1h: u64,
     /// Tokens read from the cache.
     pub cache_read: u64,
 }
@@ -261,9 +331,54 @@ impl SessionAccumulator {
             row.input = row.input.saturating_add(r.input);
             row.output = row.output.saturating_add(r.output);
             row.cache_creation = row.cache_creation.saturating_add(r.cache_creation);
+            row.cache_creation_1h = row.cache_creation_1h.saturating_add(r.cache_creation_1h);
             row.cache_read = row.cache_read.saturating_add(r.cache_read);
         }
+        if let Some(extra) = self.compaction_usage() {
+            let model = self.compaction_model.unwrap_or(ModelId::Other);
+            let row = rows.entry((self.compaction_day, model)).or_insert(TokenRow {
+                day: self.compaction_day,
+                model,
+                ..TokenRow::ZERO
+            });
+            row.input = row.input.saturating_add(extra.input);
+            row.output = row.output.saturating_add(extra.output);
+            row.cache_creation = row.cache_creation.saturating_add(extra.cache_creation);
+            row.cache_creation_1h = row.cache_creation_1h.saturating_add(extra.cache_creation_1h);
+            row.cache_read = row.cache_read.saturating_add(extra.cache_read);
+        }
         rows.into_values().collect()
+    }
+
+    /// Tokens the client spent on compactions without writing them on any assistant line: what its
+    /// own running totals (the largest `cost-state`) hold beyond every response counted, when the
+    /// session was compacted. Clients that write the compaction as a sub-agent file
+    /// (`agent-acompact-*`, 2.1.x) leave nothing here, as its responses are counted already.
+    fn compaction_usage(&self) -> Option<CostTotals> {
+        if self.compactions == 0 {
+            return None;
+        }
+        let totals = self.cost_totals?;
+        let mut counted = CostTotals::default();
+        for r in self.usage.values() {
+            counted.input = counted.input.saturating_add(r.input);
+            counted.output = counted.output.saturating_add(r.output);
+            counted.cache_creation = counted.cache_creation.saturating_add(r.cache_creation);
+            counted.cache_creation_1h = counted.cache_creation_1h.saturating_add(r.cache_creation_1h);
+            counted.cache_read = counted.cache_read.saturating_add(r.cache_read);
+        }
+        let extra = CostTotals {
+            input: totals.input.saturating_sub(counted.input),
+            output: totals.output.saturating_sub(counted.output),
+            cache_creation: totals.cache_creation.saturating_sub(counted.cache_creation),
+            cache_creation_1h: totals.cache_creation_1h.saturating_sub(counted.cache_creation_1h),
+            cache_read: totals.cache_read.saturating_sub(counted.cache_read),
+        };
+        let extra = CostTotals {
+            cache_creation_1h: extra.cache_creation_1h.min(extra.cache_creation),
+            ..extra
+        };
+        (extra.total() > 0).then_some(extra)
     }
 
     /// Lines skipped because they could not be parsed.
@@ -307,11 +422,19 @@ impl SessionAccumulator {
     pub fn feed_chunk(&mut self, data: &[u8], role: FileRole) -> usize {
         let mut start = 0;
         let usage_finder = memchr::memmem::Finder::new(b"\"usage\"");
+        let compaction_finder = memchr::memmem::Finder::new(COMPACT_BOUNDARY);
         for nl in memchr::memchr_iter(b'\n', data) {
             let line = &data[start..nl];
-            let worth_parsing = if self.tokens_only {
+            let worth_parsing = if line.starts_with(COST_STATE) {
+                // The client's running totals: a process boundary, and the tokens of compactions.
+                true
+            } else if self.tokens_only {
                 usage_finder.find(line).is_some()
+                    || compaction_finder.find(&line[..line.len().min(1024)]).is_some()
             } else {
+                if role == FileRole::Main && line.starts_with(FILE_HISTORY_SNAPSHOT) {
+                    self.terminal_ui_traces = true;
+                }
                 !skippable(line)
             };
             if worth_parsing {
@@ -328,9 +451,33 @@ impl SessionAccumulator {
     /// Feeds one parsed line.
     pub fn feed(&mut self, line: &Line<'_>, role: FileRole) {
         let kind = line.kind.as_deref().unwrap_or("");
+        let role = if role == FileRole::Main && line.is_sidechain == Some(true) {
+            FileRole::Subagent
+        } else {
+            role
+        };
+        if kind == "cost-state" {
+            if role == FileRole::Main {
+                self.note_cost_state(line);
+            }
+            return;
+        }
+        let compaction =
+            role == FileRole::Main && kind == "system" && line.subtype.as_deref() == Some("compact_boundary");
+        if compaction {
+            self.note_compaction(line);
+        }
+        if role == FileRole::Inherited {
+            if !self.tokens_only {
+                self.feed_inherited(line, kind);
+            }
+            return;
+        }
         if self.tokens_only {
-            if kind == "assistant" {
-                self.feed_assistant(line, role);
+            match kind {
+                "assistant" => self.feed_assistant(line, role),
+                "progress" => self.feed_progress(line),
+                _ => {}
             }
             return;
         }
@@ -349,11 +496,87 @@ impl SessionAccumulator {
                     self.current_mode = Some(PermissionMode::from_client(mode));
                 }
             }
-            "system" if role == FileRole::Main && line.subtype.as_deref() == Some("compact_boundary") => {
-                self.compactions = self.compactions.saturating_add(1);
+            "attachment" => self.feed_attachment(line),
+            "progress" => self.feed_progress(line),
+            // Read here too for lines too long to buffer; `feed_chunk` notes them unparsed.
+            "file-history-snapshot" if role == FileRole::Main => self.terminal_ui_traces = true,
+            _ => {}
+        }
+        if role == FileRole::Main && matches!(kind, "user" | "assistant" | "system") {
+            if self.first_entrypoint_cli.is_none() {
+                self.first_entrypoint_cli = line.entrypoint.as_deref().map(|e| e == "cli");
+            }
+            if kind == "user" && line.thinking_metadata.is_some() {
+                self.terminal_ui_traces = true;
+            }
+        }
+    }
+
+    /// A line a forked session copied from its parent: only the context it sets.
+    fn feed_inherited(&mut self, line: &Line<'_>, kind: &str) {
+        match kind {
+            "permission-mode" => {
+                if let Some(mode) = line.permission_mode.as_deref() {
+                    self.current_mode = Some(PermissionMode::from_client(mode));
+                }
+            }
+            "user" => {
+                if let Some(mode) = line.permission_mode.as_deref() {
+                    self.current_mode = Some(PermissionMode::from_client(mode));
+                }
+                if line.prompt_source.is_some() {
+                    self.saw_prompt_source = true;
+                }
             }
             "attachment" => self.feed_attachment(line),
             _ => {}
+        }
+    }
+
+    fn note_compaction(&mut self, line: &Line<'_>) {
+        self.compactions = self.compactions.saturating_add(1);
+        self.compaction_model = self.last_main_model;
+        self.compaction_day = line
+            .timestamp
+            .as_deref()
+            .and_then(parse_timestamp_ms)
+            .map_or(self.compaction_day, |ms| {
+                i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0)
+            });
+    }
+
+    fn note_cost_state(&mut self, line: &Line<'_>) {
+        self.process_boundary = true;
+        let Some(models) = &line.model_usage else { return };
+        let mut totals = CostTotals::default();
+        for m in models.values() {
+            totals.input = totals.input.saturating_add(m.input_tokens);
+            totals.output = totals.output.saturating_add(m.output_tokens);
+            totals.cache_creation = totals
+                .cache_creation
+                .saturating_add(m.cache_creation_input_tokens);
+            totals.cache_creation_1h = totals
+                .cache_creation_1h
+                .saturating_add(m.cache_creation_1h_input_tokens);
+            totals.cache_read = totals.cache_read.saturating_add(m.cache_read_input_tokens);
+        }
+        // The totals only grow (a resumed process starts from the saved ones): keep the largest.
+        if self.cost_totals.is_none_or(|t| t.total() <= totals.total()) {
+            self.cost_totals = Some(totals);
+        }
+    }
+
+    /// A `progress` line: a sub-agent's reply copied into the main transcript (`agent_progress`)
+    /// counts its usage, once with the same reply in the sub-agent's own file (same ids).
+    fn feed_progress(&mut self, line: &Line<'_>) {
+        let Some(data) = &line.data else { return };
+        if data.kind.as_deref() != Some("agent_progress") {
+            return;
+        }
+        if let Some(inner) = &data.message {
+            if inner.kind.as_deref() == Some("assistant") {
+                self.note_assistant_usage(inner, line.timestamp.as_deref());
+            }
         }
     }
 
@@ -362,13 +585,15 @@ impl SessionAccumulator {
             None => {
                 self.first_ms = Some(ms);
                 self.last_ms = Some(ms);
+                self.process_boundary = false;
             }
             Some(last) => {
                 let gap = ms - last;
                 if gap > 0 {
-                    if gap <= IDLE_GAP_MS {
+                    if gap <= IDLE_GAP_MS && !self.process_boundary {
                         self.active_ms = self.active_ms.saturating_add(gap as u64);
                     }
+                    self.process_boundary = false;
                     self.last_ms = Some(ms);
                 }
                 if self.first_ms.is_some_and(|first| ms < first) {
@@ -392,24 +617,38 @@ impl SessionAccumulator {
         }
     }
 
+    /// Counts the usage of an assistant line (a response's largest usage, once per ids); returns
+    /// its model. `fallback_time` dates a line that has no time of its own.
+    fn note_assistant_usage(&mut self, line: &Line<'_>, fallback_time: Option<&str>) -> Option<ModelId> {
+        let msg = line.message.as_ref()?;
+        let (Some(usage), Some(id)) = (&msg.usage, msg.id.as_deref()) else {
+            return None;
+        };
+        let model_name = msg.model.as_deref().unwrap_or("");
+        if model_name == "<synthetic>" {
+            return None;
+        }
+        let day = line
+            .timestamp
+            .as_deref()
+            .or(fallback_time)
+            .and_then(parse_timestamp_ms)
+            .map_or(0, |ms| i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0));
+        self.note_usage(
+            id,
+            line.request_id.as_deref().unwrap_or(""),
+            model_name,
+            day,
+            usage,
+        );
+        Some(ModelId::from_api_name(model_name))
+    }
+
     fn feed_assistant(&mut self, line: &Line<'_>, role: FileRole) {
         let Some(msg) = &line.message else { return };
-        if let (Some(usage), Some(id)) = (&msg.usage, msg.id.as_deref()) {
-            let model_name = msg.model.as_deref().unwrap_or("");
-            if model_name != "<synthetic>" {
-                let day = line
-                    .timestamp
-                    .as_deref()
-                    .and_then(parse_timestamp_ms)
-                    .map_or(0, |ms| i32::try_from(ms.div_euclid(86_400_000)).unwrap_or(0));
-                self.note_usage(
-                    id,
-                    line.request_id.as_deref().unwrap_or(""),
-                    model_name,
-                    day,
-                    usage,
-                );
-            }
+        let model = self.note_assistant_usage(line, None);
+        if role == FileRole::Main && model.is_some() {
+            self.last_main_model = model;
         }
         if self.tokens_only {
             return;
@@ -431,6 +670,7 @@ impl SessionAccumulator {
             input: usage.input_tokens,
             output: usage.output_tokens,
             cache_creation: usage.cache_creation_input_tokens,
+            cache_creation_1h: usage.cache_creation_1h(),
             cache_read: usage.cache_read_input_tokens,
         };
         let key = id_hash(&[message_id, request_id]);
@@ -518,13 +758,23 @@ impl SessionAccumulator {
     }
 
     fn maybe_prompt(&mut self, line: &Line<'_>, text: &str) {
-        if !is_person_prompt(line, text) {
+        if line.prompt_source.is_some() {
+            self.saw_prompt_source = true;
+        }
+        let head = text.trim_start();
+        let slash_command = (head.starts_with("<command-name>") || head.starts_with("<command-message>"))
+            && head.contains("<command-name>/");
+        if slash_command && line.is_meta != Some(true) {
+            // A slash command: typed at the terminal (older clients name no entry point).
+            self.terminal_ui_traces = true;
+        }
+        if !is_person_prompt(line, text, self.saw_prompt_source) {
             return;
         }
         self.close_batch();
         self.prompts = self.prompts.saturating_add(1);
         if self.interactive.is_none() {
-            self.interactive = Some(line.entrypoint.as_deref() == Some("cli"));
+            self.interactive = line.entrypoint.as_deref().map(|e| e == "cli");
         }
         let mode = line
             .permission_mode
@@ -634,7 +884,10 @@ impl SessionAccumulator {
             end_reason: inputs.end_reason,
             started_minute,
             active_s: u32::try_from(self.active_ms / 1000).unwrap_or(u32::MAX),
-            interactive: self.interactive.unwrap_or(false),
+            interactive: self
+                .interactive
+                .or(self.first_entrypoint_cli)
+                .unwrap_or(self.terminal_ui_traces),
             prompts: self.prompts,
             follow_ups: self.follow_ups,
             clarity_sum: self.clarity_sum,
@@ -659,6 +912,28 @@ impl SessionAccumulator {
         }
     }
 }
+
+/// The key a forked session's copied assistant lines carry, naming the session that made the request.
+pub const REQUEST_SESSION_KEY: &[u8] = b"\"requestSessionId\":\"";
+
+/// Whether one main-transcript line was copied from another session by a fork: it names a session
+/// other than `session_id` as the maker of its API request. The start of a forked session's file,
+/// up to its last such line, is its parent's history ([`FileRole::Inherited`]); the client copies
+/// it there, ahead of anything the new session writes.
+pub fn is_inherited_line(bytes: &[u8], session_id: &str) -> bool {
+    memchr::memmem::find(bytes, REQUEST_SESSION_KEY).is_some()
+        && crate::transcript::parse_line(bytes).is_ok_and(|line| {
+            line.and_then(|l| l.request_session_id.map(|r| r != session_id))
+                .unwrap_or(false)
+        })
+}
+
+/// How a `cost-state` line starts (the client writes its type first).
+const COST_STATE: &[u8] = b"{\"type\":\"cost-state\"";
+/// How a `file-history-snapshot` line starts: the terminal UI's checkpoints.
+const FILE_HISTORY_SNAPSHOT: &[u8] = b"{\"type\":\"file-history-snapshot\"";
+/// The subtype of a compaction's `system` line, as written.
+const COMPACT_BOUNDARY: &[u8] = b"\"subtype\":\"compact_boundary\"";
 
 /// Line types that carry no signal: skipped unparsed when the line starts with its type.
 const IGNORED_TYPES: [&[u8]; 13] = [
@@ -780,7 +1055,7 @@ fn edit_decider(line: &Line<'_>) -> Decider {
 }
 
 /// Markers of user-role text that the person did not type as a prompt.
-const NOT_A_PROMPT_PREFIXES: [&str; 10] = [
+const NOT_A_PROMPT_PREFIXES: [&str; 14] = [
     "<command-name>",
     "<command-message>",
     "<command-args>",
@@ -791,13 +1066,19 @@ const NOT_A_PROMPT_PREFIXES: [&str; 10] = [
     "<bash-stdout>",
     "[Request interrupted",
     "Stop hook feedback",
+    "<bash-stderr>",
+    "<task-notification>",
+    "<user-prompt-submit-hook>",
+    "<user-memory-input>",
 ];
 
-fn is_person_prompt(line: &Line<'_>, text: &str) -> bool {
-    // The client marks what the person typed (`typed`) or passed to `claude -p` (`sdk`) with a
-    // prompt source; tool results, command output, compaction summaries, hook feedback and the
-    // client's own interruption notes never carry one.
-    if line.prompt_source.is_none() {
+/// Whether a main-transcript user text line is a prompt the person wrote (see the module docs).
+/// Every client version marks what is not: meta lines, compaction summaries, the client's own
+/// notes, and the tags around commands, their output and notifications. Newer clients also mark
+/// what is, with a prompt source (`typed`, `sdk`): once a session's client has written one, a line
+/// without it is not a prompt (`session_marks_prompts`).
+fn is_person_prompt(line: &Line<'_>, text: &str, session_marks_prompts: bool) -> bool {
+    if line.prompt_source.is_none() && session_marks_prompts {
         return false;
     }
     if line.is_meta == Some(true)
@@ -902,6 +1183,10 @@ mod tests {
                 continue;
             }
             for line in std::fs::read(&p).unwrap().split(|b| *b == b'\n') {
+                // Read by `feed_chunk` before it looks at `skippable`.
+                if line.starts_with(COST_STATE) || line.starts_with(FILE_HISTORY_SNAPSHOT) {
+                    continue;
+                }
                 if !skippable(line) {
                     kept += 1;
                     continue;

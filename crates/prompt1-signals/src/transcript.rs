@@ -8,6 +8,7 @@
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The fields of one transcript line that any signal needs.
@@ -64,6 +65,104 @@ pub struct Line<'a> {
     /// Attachment lines (`instructions` lists the CLAUDE.md files loaded).
     #[serde(borrow, default)]
     pub attachment: Option<Attachment<'a>>,
+    /// Set on the lines of a sub-agent's conversation; clients before 2.0 wrote them inline in
+    /// the main transcript.
+    #[serde(rename = "isSidechain", default)]
+    pub is_sidechain: Option<bool>,
+    /// Written by the terminal UI on the prompts a person types (clients from 2.0 on, before
+    /// `entrypoint` existed); only its presence is read.
+    #[serde(rename = "thinkingMetadata", default)]
+    pub thinking_metadata: Option<IgnoredAny>,
+    /// The session a line belongs to.
+    #[serde(rename = "sessionId", borrow, default)]
+    pub session_id: Option<Cow<'a, str>>,
+    /// The session that made an assistant line's API request: another session's id on the lines a
+    /// forked session (`--fork-session`) copied from its parent.
+    #[serde(rename = "requestSessionId", borrow, default)]
+    pub request_session_id: Option<Cow<'a, str>>,
+    /// The payload of a `progress` line (`agent_progress` carries a sub-agent's message).
+    #[serde(borrow, default, deserialize_with = "lenient_progress")]
+    pub data: Option<Box<Progress<'a>>>,
+    /// The client's running totals per model on a `cost-state` line.
+    #[serde(rename = "modelUsage", borrow, default)]
+    pub model_usage: Option<BTreeMap<Cow<'a, str>, ModelUsage>>,
+}
+
+/// The payload of a `progress` line.
+#[derive(Debug, Default, Deserialize)]
+pub struct Progress<'a> {
+    /// `agent_progress`, `hook_progress`, `bash_progress`, ...
+    #[serde(rename = "type", borrow, default)]
+    pub kind: Option<Cow<'a, str>>,
+    /// For `agent_progress`: a copy of one line of the sub-agent's conversation.
+    #[serde(borrow, default)]
+    pub message: Option<Line<'a>>,
+}
+
+/// Reads a `data` value that may be anything: an object is read as [`Progress`], anything else
+/// as absent (only `progress` lines are known to carry one; no other shape may fail the line).
+fn lenient_progress<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Progress<'a>>>, D::Error> {
+    struct V<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+        type Value = Option<Box<Progress<'a>>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a progress payload")
+        }
+        fn visit_map<M: de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+            Progress::deserialize(de::value::MapAccessDeserializer::new(map)).map(|p| Some(Box::new(p)))
+        }
+        fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// One model's running totals on a `cost-state` line (missing fields are zero).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ModelUsage {
+    /// Uncached input tokens.
+    #[serde(rename = "inputTokens", default, deserialize_with = "lenient_u64")]
+    pub input_tokens: u64,
+    /// Output tokens.
+    #[serde(rename = "outputTokens", default, deserialize_with = "lenient_u64")]
+    pub output_tokens: u64,
+    /// Tokens written to the cache (both lifetimes).
+    #[serde(
+        rename = "cacheCreationInputTokens",
+        default,
+        deserialize_with = "lenient_u64"
+    )]
+    pub cache_creation_input_tokens: u64,
+    /// Tokens written to the 1-hour cache.
+    #[serde(
+        rename = "cacheCreationEphemeral1hInputTokens",
+        default,
+        deserialize_with = "lenient_u64"
+    )]
+    pub cache_creation_1h_input_tokens: u64,
+    /// Tokens read from the cache.
+    #[serde(rename = "cacheReadInputTokens", default, deserialize_with = "lenient_u64")]
+    pub cache_read_input_tokens: u64,
 }
 
 /// `origin` of a user line.
@@ -139,9 +238,27 @@ pub struct Usage {
     /// Tokens read from the cache.
     #[serde(default, deserialize_with = "lenient_u64")]
     pub cache_read_input_tokens: u64,
+    /// How the cache writes split between the 5-minute and the 1-hour cache (newer clients).
+    #[serde(default)]
+    pub cache_creation: Option<CacheCreation>,
+}
+
+/// The split of a response's cache writes by cache lifetime.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct CacheCreation {
+    /// Tokens written to the 1-hour cache (priced higher than the 5-minute one).
+    #[serde(default, deserialize_with = "lenient_u64")]
+    pub ephemeral_1h_input_tokens: u64,
 }
 
 impl Usage {
+    /// Of the cache writes, those to the 1-hour cache (never more than all cache writes).
+    pub fn cache_creation_1h(&self) -> u64 {
+        self.cache_creation
+            .map_or(0, |c| c.ephemeral_1h_input_tokens)
+            .min(self.cache_creation_input_tokens)
+    }
+
     /// Sum of the four counts, used to pick the largest of repeated usages.
     pub fn total(&self) -> u64 {
         self.input_tokens

@@ -18,6 +18,8 @@ enum Kind {
 struct Pair {
     id: String,
     kind: Kind,
+    /// The issue-11 group (`both-files`, `no-files`, `stuffed`, `paste`), if any.
+    group: Option<String>,
     clearer: String,
     vaguer: String,
 }
@@ -26,6 +28,7 @@ fn pairs() -> Vec<Pair> {
     struct Open {
         id: String,
         kind: Kind,
+        group: Option<String>,
         clearer: Vec<String>,
         vaguer: Vec<String>,
         section: u8,
@@ -41,6 +44,7 @@ fn pairs() -> Vec<Pair> {
         out.push(Pair {
             id: open.id,
             kind: open.kind,
+            group: open.group,
             clearer,
             vaguer,
         });
@@ -59,9 +63,18 @@ fn pairs() -> Vec<Pair> {
                 Some("clear-longer") => Kind::ClearLonger,
                 other => panic!("pair {id}: unknown kind {other:?}"),
             };
+            let _stack = fields.next();
+            let group = fields.next().map(str::to_string);
+            if let Some(g) = &group {
+                assert!(
+                    ["both-files", "no-files", "stuffed", "paste"].contains(&g.as_str()),
+                    "pair {id}: unknown group {g}"
+                );
+            }
             open = Some(Open {
                 id,
                 kind,
+                group,
                 clearer: Vec::new(),
                 vaguer: Vec::new(),
                 section: 0,
@@ -177,6 +190,90 @@ fn rubric_ranks_the_clearer_prompt_higher() {
     assert!(
         length_wins[0] * 2 <= totals[0],
         "length alone does better than chance on long-vague pairs"
+    );
+}
+
+/// A simple baseline's verdict on a pair: 1 when it prefers the clearer prompt, 0.5 on a tie (a
+/// coin flip), 0 when it prefers the vaguer one.
+fn baseline_points(p: &Pair, feature: impl Fn(&str) -> usize) -> f64 {
+    match feature(&p.clearer).cmp(&feature(&p.vaguer)) {
+        std::cmp::Ordering::Greater => 1.0,
+        std::cmp::Ordering::Equal => 0.5,
+        std::cmp::Ordering::Less => 0.0,
+    }
+}
+
+/// A prompt's feature a baseline compares.
+type Feature = fn(&str) -> usize;
+
+/// "Has a backtick or a file name": the one-line check that orders 97% of the older pairs.
+fn has_backtick_or_file(prompt: &str) -> usize {
+    usize::from(prompt.contains('`') || prompt_file_refs(prompt) > 0)
+}
+
+fn prompt_file_refs(prompt: &str) -> usize {
+    prompt1_signals::files::count_file_refs(prompt) as usize
+}
+
+/// How often the words a keyword-stuffer reaches for appear.
+fn constraint_keywords(prompt: &str) -> usize {
+    prompt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            [
+                "test", "tests", "tested", "verify", "verified", "must", "ensure", "sure",
+            ]
+            .contains(&w.to_lowercase().as_str())
+        })
+        .count()
+}
+
+/// Issue 11: on the pairs built to defeat simple checks (both or neither prompt names a file, the
+/// vaguer one is longer, stuffed with "test"/"verify"/"must", or a pasted error with "fix this"),
+/// the rubric orders at least 85% right and beats each simple baseline by at least 20 points.
+#[test]
+fn rubric_beats_simple_baselines_on_the_hard_pairs() {
+    let pairs: Vec<Pair> = pairs().into_iter().filter(|p| p.group.is_some()).collect();
+    assert!(pairs.len() >= 40, "{} hard pairs", pairs.len());
+    for group in ["both-files", "no-files", "stuffed", "paste"] {
+        let n = pairs.iter().filter(|p| p.group.as_deref() == Some(group)).count();
+        assert!(n >= 7, "{group}: {n} pairs");
+    }
+    let n = pairs.len() as f64;
+    let mut misses = Vec::new();
+    let rubric = pairs
+        .iter()
+        .filter(|p| {
+            let (c, v) = (score(&p.clearer), score(&p.vaguer));
+            if c <= v {
+                misses.push(format!("{} {:?}: clearer {c} <= vaguer {v}", p.id, p.group));
+            }
+            c > v
+        })
+        .count() as f64
+        * 100.0
+        / n;
+    let baselines: [(&str, Feature); 3] = [
+        ("backtick or file name", has_backtick_or_file),
+        ("length", |p: &str| p.chars().count()),
+        ("test/verify/must keywords", constraint_keywords),
+    ];
+    println!("rubric: {rubric:.1}% of {n} hard pairs");
+    for m in &misses {
+        println!("miss: {m}");
+    }
+    for (name, feature) in baselines {
+        let points: f64 = pairs.iter().map(|p| baseline_points(p, feature)).sum();
+        let base = points * 100.0 / n;
+        println!("baseline {name}: {base:.1}%");
+        assert!(
+            rubric >= base + 20.0,
+            "rubric {rubric:.1}% does not beat \"{name}\" ({base:.1}%) by 20 points"
+        );
+    }
+    assert!(
+        rubric >= 85.0,
+        "rubric orders only {rubric:.1}% of the hard pairs right"
     );
 }
 

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // helpers of a test: a failure should panic with its cause
 
-use prompt1_signals::summary::{FileRole, SessionAccumulator, SummaryInputs};
+use prompt1_signals::summary::{is_inherited_line, FileRole, SessionAccumulator, SummaryInputs};
 use prompt1_wire::{ClientVersion, EditDecisions, EndReason, SessionKey, SessionSummary};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,12 @@ fn jsonl_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn summarize(name: &str) -> SessionSummary {
+    summarize_as(name, None)
+}
+
+/// [`summarize`]; with `fork`, the main file is read as the collector reads session `fork`'s
+/// (a forked session's copied start as inherited context).
+fn summarize_as(name: &str, fork: Option<&str>) -> SessionSummary {
     let mut files = Vec::new();
     jsonl_files(&fixture_dir(name), &mut files);
     files.sort();
@@ -38,9 +44,14 @@ fn summarize(name: &str) -> SessionSummary {
             FileRole::Main
         };
         let bytes = std::fs::read(f).unwrap();
+        let inherited = match fork {
+            Some(session) if role == FileRole::Main => inherited_len(&bytes, session),
+            _ => 0,
+        };
+        acc.feed_chunk(&bytes[..inherited], FileRole::Inherited);
         assert_eq!(
-            acc.feed_chunk(&bytes, role),
-            bytes.len(),
+            acc.feed_chunk(&bytes[inherited..], role),
+            bytes.len() - inherited,
             "{name}: every line complete"
         );
     }
@@ -55,6 +66,19 @@ fn summarize(name: &str) -> SessionSummary {
             patch: 0,
         },
     })
+}
+
+/// Bytes up to the end of the last line that `is_inherited_line` marks as copied by a fork.
+fn inherited_len(bytes: &[u8], session: &str) -> usize {
+    let mut end = 0;
+    let mut at = 0;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        at += line.len();
+        if is_inherited_line(line.strip_suffix(b"\n").unwrap_or(line), session) {
+            end = at;
+        }
+    }
+    end
 }
 
 /// The harness's `usage_total_per_message_id`, summed over every transcript of the last run.
@@ -141,7 +165,14 @@ fn tokens_equal_the_harness_deduplicated_sums_on_every_fixture() {
             continue;
         }
         let s = summarize(name);
-        assert_eq!(our_tokens(&s), harness_tokens(name), "{name}");
+        let mut expected = harness_tokens(name);
+        if name.ends_with("compact") {
+            // The compaction's own request: the fake API answers it with its default usage
+            // (1,000 input, 50 output; `fake_anthropic_api.py`), written on no assistant line.
+            expected[0] += 1000;
+            expected[1] += 50;
+        }
+        assert_eq!(our_tokens(&s), expected, "{name}");
         assert_eq!(s.validate(), Ok(()), "{name}");
         assert_eq!(
             s.follow_ups + s.clarity_scored,
@@ -297,4 +328,94 @@ fn start_and_active_time_come_from_line_times() {
     let s = summarize("tui-reject-accept");
     assert!(s.started_minute > 29_000_000);
     assert!(s.active_s > 10 && s.active_s < 600, "{}", s.active_s);
+}
+
+#[test]
+fn gaps_between_client_processes_are_not_active_time() {
+    // `compact`: three `claude -p` processes on one session (`--continue`). Conversation line
+    // times, from the file: process 1 from 02:02:44.800 to 02:02:45.025 (225 ms); process 2 from
+    // 02:02:46.216 to 02:02:46.337 (121 ms; its earlier-stamped lines add nothing); process 3 from
+    // 02:02:53.019 to 02:02:53.088 (69 ms). The 1.2 s and 6.7 s between processes are not work:
+    // 415 ms in all, 0 whole seconds (8 s when the gaps counted).
+    let s = summarize("compact");
+    assert_eq!(s.active_s, 0);
+    // `verify-edits`: two processes; the first from 02:03:21.380 to 02:03:21.731 (351 ms), the
+    // second from 02:03:22.916 to 02:03:23.045 (129 ms): 480 ms, 0 s (1 s with the gap).
+    let s = summarize("verify-edits");
+    assert_eq!(s.active_s, 0);
+}
+
+#[test]
+fn compaction_tokens_come_from_the_clients_running_totals() {
+    // `tui-compact`: /compact typed in the terminal. The client's totals at exit (`cost-state`):
+    // input 1,033, output 411, cache write 6,080, cache read 115,860. The seven responses written
+    // as assistant lines add up to input 33, output 361 (harness `inspect-run.json`): the
+    // compaction request spent the other 1,000 input and 50 output tokens.
+    let s = summarize("tui-compact");
+    let [input, output, write, read] = our_tokens(&s);
+    assert_eq!((input, output, write, read), (1_033, 411, 6_080, 115_860));
+    assert_eq!(s.compactions, 1);
+    // Without a compaction, running totals are never read as extra usage.
+    let s = summarize("basic");
+    assert_eq!(our_tokens(&s), harness_tokens("basic"));
+}
+
+#[test]
+fn a_forked_session_does_not_count_its_parents_history_again() {
+    // `fork/parent`: `run-scenario basic.json` ("Run echo, write notes.txt, read it back."):
+    // 1 prompt, Bash + Write + Read, 4 responses. `fork/child`: then
+    // `run-scenario text-only.json --reuse RUN1 --prompt "Is there anything left in notes.txt to
+    // fix?" -- --resume <parent> --fork-session`: the client copied the parent's lines (same
+    // uuids, message and request ids) into the new session's file and added 1 prompt and 1
+    // text-only response (input 1,000, output 50: the fake API's default usage).
+    let parent = summarize("fork/parent");
+    assert_eq!(parent.prompts, 1);
+    assert_eq!(parent.tools.shell + parent.tools.edit + parent.tools.read, 3);
+    let child = summarize_as("fork/child", Some("1f24b5be-ecd4-4744-9390-d123f87defdd"));
+    assert_eq!(child.prompts, 1, "only the fork's own prompt");
+    assert_eq!(
+        child.tools,
+        Default::default(),
+        "the parent's tool calls are the parent's"
+    );
+    assert_eq!(our_tokens(&child), [1_000, 50, 0, 0]);
+    assert_eq!(child.edit_batches, 0);
+    // The fork's own line times only: it started at 17:00:26 (its first own line, 26.746).
+    assert_eq!(child.started_minute, parent.started_minute);
+    assert_eq!(child.active_s, 0);
+    // Read as an ordinary session, the copy would count the parent's history twice.
+    let naive = summarize("fork/child");
+    assert_eq!(naive.prompts, 2);
+}
+
+#[test]
+fn the_tokens_only_reader_counts_what_the_full_reader_counts() {
+    // `prompt1 tokens` reads with `SessionAccumulator::tokens_only`, which skips lines without
+    // usage unparsed: it must still see compactions, the client's totals and forks.
+    let mut names: Vec<&str> = ALL.to_vec();
+    names.extend(["tui-compact", "tui-esc-switch", "tui-always-allow", "fork/child"]);
+    for name in names {
+        let mut files = Vec::new();
+        jsonl_files(&fixture_dir(name), &mut files);
+        files.sort();
+        let (mut full, mut fast) = (SessionAccumulator::new(), SessionAccumulator::tokens_only());
+        for f in &files {
+            let role = if f.to_string_lossy().contains("/subagents/") {
+                FileRole::Subagent
+            } else {
+                FileRole::Main
+            };
+            let bytes = std::fs::read(f).unwrap();
+            let inherited = if name == "fork/child" && role == FileRole::Main {
+                inherited_len(&bytes, "1f24b5be-ecd4-4744-9390-d123f87defdd")
+            } else {
+                0
+            };
+            for acc in [&mut full, &mut fast] {
+                acc.feed_chunk(&bytes[..inherited], FileRole::Inherited);
+                acc.feed_chunk(&bytes[inherited..], role);
+            }
+        }
+        assert_eq!(full.token_rows(), fast.token_rows(), "{name}");
+    }
 }

@@ -12,8 +12,8 @@
 use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
 use crate::store::{self, ensure_private_dir, open_regular, read_regular, write_atomic_with, Durability};
-use crate::transcripts::{feed_file_from, find_session_files, TranscriptFile};
-use prompt1_signals::summary::{SessionAccumulator, SummaryInputs};
+use crate::transcripts::{feed_file_from, feed_main_file_from, find_session_files, TranscriptFile};
+use prompt1_signals::summary::{FileRole, SessionAccumulator, SummaryInputs};
 use prompt1_wire::{ClientVersion, EndReason, SessionKey, SessionSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -243,7 +243,11 @@ pub fn collect_session_with(
     }
     for file in &files {
         let offset = state.offsets.get(&file.key).copied().unwrap_or(0);
-        match feed_file_from(&mut state.acc, &file.path, offset, file.role) {
+        let fed = match file.role {
+            FileRole::Main => feed_main_file_from(&mut state.acc, &file.path, offset, session_id),
+            role => feed_file_from(&mut state.acc, &file.path, offset, role),
+        };
+        match fed {
             Ok(next) => {
                 state.offsets.insert(file.key.clone(), next);
             }
@@ -386,7 +390,6 @@ pub fn load_states(data: &DataDir) -> Vec<SessionState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use prompt1_signals::summary::FileRole;
     use std::io::Write;
 
     /// The saved state of one session, if any.
@@ -447,6 +450,29 @@ mod tests {
         let state = load_state(&data, sid).unwrap();
         assert_eq!(state.end_reason, EndReason::Open);
         assert!(!state.last_summary.unwrap().is_final);
+    }
+
+    #[test]
+    fn a_forked_session_is_collected_without_its_parents_history() {
+        // Fixture made with the real client: `claude --resume <parent> --fork-session` (see the
+        // signals crate's `fixtures/real/fork`): the parent had 1 prompt, 3 tool calls and 4
+        // replies; the fork copied them and added 1 prompt and 1 reply (1,000 in, 50 out).
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::at(dir.path().join("data"));
+        let sid = "1f24b5be-ecd4-4744-9390-d123f87defdd";
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../prompt1-signals/tests/fixtures/real/fork/child")
+            .join(format!("{sid}.jsonl"));
+        let find = only_main_file(&path);
+        assert_eq!(
+            collect_session_with(&data, sid, CollectMode::hook(None), find).unwrap(),
+            Collected::NewRevision(1)
+        );
+        let s = load_state(&data, sid).unwrap().last_summary.unwrap();
+        assert_eq!(s.prompts, 1);
+        assert_eq!(s.tools, Default::default());
+        assert_eq!(s.tokens.len(), 1);
+        assert_eq!((s.tokens[0].input, s.tokens[0].output), (1_000, 50));
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn import_one(data: &DataDir, s: &SessionFiles, now: i64) -> std::io::Result<Col
         .files()
         .map(|(path, role)| TranscriptFile {
             key: match role {
-                FileRole::Main => "main".to_owned(),
+                FileRole::Main | FileRole::Inherited => "main".to_owned(),
                 FileRole::Subagent => crate::transcripts::subagent_key(path),
             },
             role,

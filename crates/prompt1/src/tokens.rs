@@ -3,8 +3,11 @@
 //! Totals people can trust: each API response is counted once, keyed by (message id, request id),
 //! at its largest usage (the client writes one line per content block with the same usage, and
 //! older clients wrote a growing partial count first); running totals the client also writes
-//! (`cost-state` lines, usage echoed in tool results) are ignored; malformed or truncated lines are
-//! skipped and counted. Sub-agent files count toward their session.
+//! (`cost-state` lines, usage echoed in tool results) are ignored, except for what a compaction
+//! spent without writing an assistant line; malformed or truncated lines are skipped and counted.
+//! Sub-agent files count toward their session (the 2.0.x `agent-<id>.jsonl` files beside the main
+//! ones too); a forked session's copy of its parent's history counts only in the parent. 1-hour
+//! cache writes are priced at the 1-hour rate.
 //!
 //! Sessions are independent, so they are read in parallel on every core, each by the same reader
 //! and accumulator as the hook path (`transcripts::feed_file_from`, `SessionAccumulator`) in its
@@ -13,7 +16,7 @@
 
 use crate::pricing::Pricing;
 use crate::timefmt;
-use crate::transcripts::feed_file_from;
+use crate::transcripts::{feed_file_from, feed_main_file_from};
 use anyhow::Result;
 use prompt1_signals::summary::{FileRole, SessionAccumulator, TokenRow};
 use prompt1_wire::ModelId;
@@ -37,7 +40,8 @@ pub struct SessionFiles {
 }
 
 /// Finds every session under `roots`. A root may be a Claude config folder (holding `projects/`)
-/// or a `projects/` folder itself.
+/// or a `projects/` folder itself. A 2.0.x sub-agent file beside the main transcripts
+/// (`agent-<id>.jsonl`) is one of the sub-agent files of the session its lines name.
 pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
     let mut sessions: BTreeMap<String, SessionFiles> = BTreeMap::new();
     for root in roots {
@@ -59,7 +63,18 @@ pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
                 let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
                     continue;
                 };
-                if path.extension().is_some_and(|e| e == "jsonl") {
+                if crate::transcripts::is_top_level_agent_file(&path) {
+                    // A 2.0.x sub-agent's file: it belongs to the session its lines name.
+                    let Some(session) = crate::transcripts::agent_file_session(&path) else {
+                        continue;
+                    };
+                    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                    let entry = sessions
+                        .entry(session.clone())
+                        .or_insert_with(|| SessionFiles::new(&session));
+                    entry.subagents.push(path);
+                    entry.bytes += size;
+                } else if path.extension().is_some_and(|e| e == "jsonl") {
                     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
                     let entry = sessions
                         .entry(stem.clone())
@@ -148,7 +163,10 @@ pub fn parallel_map<T: Sync, R: Send>(
 pub fn session_tokens(files: &SessionFiles) -> (Vec<TokenRow>, u64) {
     let mut acc = SessionAccumulator::tokens_only();
     for (path, role) in files.files() {
-        let _ = feed_file_from(&mut acc, path, 0, role);
+        let _ = match role {
+            FileRole::Main => feed_main_file_from(&mut acc, path, 0, &files.session_id),
+            role => feed_file_from(&mut acc, path, 0, role),
+        };
     }
     (acc.token_rows(), acc.malformed_lines())
 }
@@ -185,7 +203,7 @@ impl Counts {
         self.output_tokens += r.output;
         self.cache_creation_input_tokens += r.cache_creation;
         self.cache_read_input_tokens += r.cache_read;
-        self.cost_usd += pricing.cost(r.model, r.input, r.output, r.cache_creation, r.cache_read);
+        self.cost_usd += pricing.cost_of(r);
     }
 
     /// All four token counts added.

@@ -699,3 +699,63 @@ fn privacy_canaries_never_reach_prompt1_data_or_output() {
         }
     }
 }
+
+/// Issue 11, point 1: `claude --resume ID --fork-session` starts a new session whose file begins
+/// with a copy of the parent's lines (same message ids). The fork's summary counts only its own
+/// turn; the parent's history stays the parent's.
+#[test]
+fn a_forked_session_counts_only_its_own_turns() {
+    let Some(case) = Case::new("fork") else { return };
+    let hooks = case.hooks_file();
+    let scenario = case.client.harness_file("scenarios/basic.json");
+    let prompt = "Run echo, write notes.txt, read it back.";
+    let first = case.run("first", &scenario, &["--hooks", s(&hooks), "--prompt", prompt]);
+    let parent = case.check(&first);
+    let parent_id = first.session_ids().remove(0);
+    // A single text answer, at the fake API's default usage (the scenario has no turn for a
+    // request that already holds four replies): 1,000 input and 50 output tokens.
+    let text_only = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../prompt1-signals/tests/fixtures/scenarios/text-only.json");
+    let reuse = first.dir.clone();
+    let second = case.run(
+        "second",
+        &text_only,
+        &[
+            "--reuse",
+            s(&reuse),
+            "--prompt",
+            "Is there anything left in notes.txt to fix?",
+            "--",
+            "--resume",
+            &parent_id,
+            "--fork-session",
+        ],
+    );
+    common::wait_for_collectors(&second.project);
+    let ids = second.session_ids();
+    let fork_id = ids
+        .iter()
+        .find(|id| **id != parent_id)
+        .expect("the fork's session id");
+    let fork = second.recorded(fork_id);
+    assert_ne!(fork.session_key, parent.session_key);
+    assert_eq!(fork.prompts, 1, "the fork's own prompt only");
+    assert_eq!(
+        fork.tools,
+        ToolCounts::default(),
+        "the parent's Bash, Write and Read are the parent's"
+    );
+    assert_eq!(fork.edit_batches, 0);
+    assert_eq!(
+        fork.tokens,
+        vec![ModelTokens {
+            model: ModelId::Sonnet4_5,
+            input: 1_000,
+            output: 50,
+            cache_creation: 0,
+            cache_read: 0,
+        }]
+    );
+    // The parent's summary is unchanged by the fork.
+    assert_eq!(second.recorded(&parent_id), parent);
+}

@@ -414,6 +414,27 @@ impl Case {
             ]
         });
         assert_eq!(sum, totals, "inspect-run's per-message sums");
+        // A compaction request of this run (`compact#N` in the fake API's log) is answered with the
+        // fake API's default usage, 1,000 input and 50 output tokens (`DEFAULT_USAGE` in
+        // `fake_anthropic_api.py`), which the client writes on no assistant line; prompt1 counts it
+        // under the model of the session's replies (the fake API answers as Sonnet 4.5).
+        let compactions = report["api_requests"].as_array().map_or(0, |r| {
+            r.iter()
+                .filter(|r| r[3].as_str().is_some_and(|d| d.starts_with("compact#")))
+                .count()
+        }) as u64;
+        if compactions > 0 {
+            let id = ModelId::Sonnet4_5;
+            let row = rows.entry(id).or_insert(ModelTokens {
+                model: id,
+                input: 0,
+                output: 0,
+                cache_creation: 0,
+                cache_read: 0,
+            });
+            row.input += 1_000 * compactions;
+            row.output += 50 * compactions;
+        }
         rows.into_values().collect()
     }
 }

@@ -13,6 +13,7 @@ mod paths;
 mod pricing;
 mod remote;
 mod report;
+mod status;
 mod store;
 mod timefmt;
 mod tokens;
@@ -72,6 +73,10 @@ enum Command {
         /// sessions' start day, by model or by session.
         #[arg(long, value_enum)]
         tokens: Option<tokens::GroupBy>,
+        /// With `--tokens`: a JSON pricing table overriding the built-in one (dollars per million
+        /// tokens).
+        #[arg(long, requires = "tokens")]
+        pricing: Option<std::path::PathBuf>,
     },
     /// Print the exact session summaries that would be uploaded, byte for byte.
     Audit {
@@ -141,8 +146,11 @@ fn main() {
     let mut args = std::env::args_os();
     if args.nth(1).is_some_and(|a| a == "hook") {
         let event = args.next().and_then(|e| e.into_string().ok());
-        hook::run(event.as_deref());
-        std::process::exit(0);
+        // `prompt1 hook --help` is a person asking, not the client: the parser answers it.
+        if !event.as_deref().is_some_and(|e| e.starts_with('-')) {
+            hook::run(event.as_deref());
+            std::process::exit(0);
+        }
     }
     let cli = Cli::parse();
     if let Err(e) = run(cli.command) {
@@ -153,6 +161,21 @@ fn main() {
 
 fn data_dir() -> Result<DataDir> {
     DataDir::resolve().context("cannot find a data folder: set PROMPT1_HOME or HOME")
+}
+
+/// The data folder, after finalizing the sessions idle past their time (when due): every command
+/// that reads the data shows them ended.
+fn swept_data_dir() -> Result<DataDir> {
+    let data = data_dir()?;
+    collect::sweep_if_due(&data, timefmt::now_secs());
+    Ok(data)
+}
+
+fn load_pricing(file: Option<std::path::PathBuf>) -> Result<pricing::Pricing> {
+    Ok(match file {
+        Some(path) => pricing::Pricing::from_file(&path)?,
+        None => pricing::Pricing::default(),
+    })
 }
 
 fn run(command: Command) -> Result<()> {
@@ -168,14 +191,16 @@ fn run(command: Command) -> Result<()> {
                 match collect::collect_session(&data, &id, end) {
                     Ok(_) => finished += usize::from(end.is_some()),
                     Err(e) => {
-                        errlog::record(&data.error_log(), errlog::ErrorKind::DataDir);
+                        errlog::record(&data.error_log(), errlog::ErrorKind::of_write(&e));
                         return Err(e).context("collect failed");
                     }
                 }
             }
-            if sweep {
-                finished += collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS);
-            }
+            finished += if sweep {
+                collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS)
+            } else {
+                collect::sweep_if_due(&data, timefmt::now_secs())
+            };
             // A session ended: upload in the background when this machine is logged in. The
             // upload never runs on the client's path and its failures only stay in the outbox.
             if finished > 0
@@ -188,25 +213,27 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Install => report::install(),
         Command::Uninstall => report::uninstall(),
-        Command::Status => report::status(&data_dir()?),
+        Command::Status => status::status(&data_dir()?),
         Command::Report {
             json,
             tokens: Some(by),
+            pricing,
             ..
-        } => report::token_report(&data_dir()?, by, json),
+        } => report::token_report(&swept_data_dir()?, by, json, &load_pricing(pricing)?),
         Command::Report {
             json,
             limit,
             tokens: None,
-        } => report::report(&data_dir()?, json, limit),
-        Command::Audit { json } => report::audit(&data_dir()?, json),
+            ..
+        } => report::report(&swept_data_dir()?, json, limit),
+        Command::Audit { json } => report::audit(&swept_data_dir()?, json),
         Command::Login { server_url } => {
             let data = data_dir()?;
             store::ensure_private_dir(data.root())?;
             remote::login(data.root(), &server_url)
         }
         Command::Sync { background } => {
-            let data = data_dir()?;
+            let data = swept_data_dir()?;
             store::ensure_private_dir(data.root())?;
             store::ensure_private_dir(&data.locks())?;
             // One upload at a time: a second would race the first over the same outbox items.
@@ -225,15 +252,21 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Logout => {
-            remote::revoke_device(data_dir()?.root())?;
-            writeln!(
-                std::io::stdout().lock(),
-                "logged out: this machine's server token is revoked"
-            )?;
+            let data = data_dir()?;
+            let who = remote::signed_in(data.root());
+            let message = match (remote::revoke_device(data.root())?, who) {
+                (true, Some(who)) => format!("logged out of {who}: this machine's server token is revoked"),
+                (true, None) => "logged out: this machine's server token is revoked".to_owned(),
+                (false, _) => "not signed in: there was no server token to revoke".to_owned(),
+            };
+            writeln!(std::io::stdout().lock(), "{message}")?;
             Ok(())
         }
         Command::Import { since, until, dirs } => {
             let data = data_dir()?;
+            if let Some(missing) = dirs.iter().find(|r| !r.exists()) {
+                anyhow::bail!("{} does not exist", missing.display());
+            }
             let roots = if dirs.is_empty() {
                 paths::claude_config_dirs()
             } else {
@@ -261,16 +294,23 @@ fn run(command: Command) -> Result<()> {
             pricing,
             dirs,
         } => {
-            let pricing = match pricing {
-                Some(path) => pricing::Pricing::from_file(&path)?,
-                None => pricing::Pricing::default(),
-            };
-            let roots = if dirs.is_empty() {
-                paths::claude_config_dirs()
-            } else {
-                dirs
-            };
+            let pricing = load_pricing(pricing)?;
+            let given = !dirs.is_empty();
+            let roots = if given { dirs } else { paths::claude_config_dirs() };
+            if let Some(missing) = roots.iter().find(|r| given && !r.exists()) {
+                anyhow::bail!("{} does not exist", missing.display());
+            }
             let sessions = tokens::discover(&roots);
+            if sessions.is_empty() {
+                eprintln!(
+                    "prompt1: no Claude Code transcripts (*.jsonl) under {}",
+                    roots
+                        .iter()
+                        .map(|r| r.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             let results = tokens::parallel_map(&sessions, |s| s.bytes, tokens::session_tokens, |_| {});
             let skipped = results.iter().map(|(_, s)| s).sum();
             let rows: Vec<(String, Vec<_>)> = sessions

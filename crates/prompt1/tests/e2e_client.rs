@@ -531,6 +531,42 @@ fn both_install_routes_at_once_count_nothing_twice() {
 }
 
 #[test]
+fn installed_hooks_stay_silent_and_succeed_when_the_binary_is_gone() {
+    let Some(case) = Case::new("binary-gone") else {
+        return;
+    };
+    // `prompt1 install` run from a copy of the binary, which is then deleted (as a person who
+    // removes prompt1 without `prompt1 uninstall` would).
+    let bin_dir = case.root.join("gone-bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin dir");
+    let exe = bin_dir.join("prompt1");
+    std::fs::copy(BIN, &exe).expect("copy prompt1");
+    let hooks = case.hooks_file_for(&exe, "gone-config");
+    std::fs::remove_file(&exe).expect("remove the copy");
+    let scenario = case.client.harness_file("scenarios/basic.json");
+    let run = case.run(
+        "gone",
+        &scenario,
+        &[
+            "--hooks",
+            s(&hooks),
+            "--prompt",
+            "Run echo, write notes.txt, read it back.",
+        ],
+    );
+    let ids = run.session_ids();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // Every hook ran (the Stop summary names the guarded command), none failed or printed.
+    let fired = run.stop_hook_commands(&ids[0]);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].starts_with("command -v '"), "{fired:?}");
+    run.assert_hooks_silent_and_successful(&ids[0]);
+    let stderr = common::read_lossy(&run.dir.join("stderr"));
+    assert!(!stderr.contains("not found"), "client stderr: {stderr}");
+    assert!(!run.data.exists(), "no prompt1 ran, so no data folder");
+}
+
+#[test]
 fn async_or_sync_hooks_lose_no_signal() {
     let Some(case) = Case::new("async") else { return };
     let scenario = case.client.harness_file("scenarios/subagent.json");

@@ -49,11 +49,13 @@ const LOG_CAP: u64 = 64 * 1024;
 const LOG_SLACK: u64 = 4 * 1024;
 
 /// Every category the error log may hold.
-const CATEGORIES: [&str; 10] = [
+const CATEGORIES: [&str; 12] = [
     "hook_input_malformed",
     "hook_input_timeout",
     "spawn_collector_failed",
     "data_dir_unwritable",
+    "data_dir_read_only",
+    "disk_full",
     "transcript_unreadable",
     "transcript_missing",
     "state_corrupt_recounted",
@@ -109,6 +111,7 @@ impl Sandbox {
         let config = dir.path().join("claude");
         std::fs::create_dir_all(config.join("projects/-home-dev-project")).unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
         Self { dir, data, config }
     }
 
@@ -135,6 +138,15 @@ impl Sandbox {
         self
     }
 
+    /// Marks the idle sweep as just done, so that no collector of the next minutes finalizes the
+    /// fixture's session (its lines are long past the idle time): for tests that compare a
+    /// summary with another collection's, which must not depend on which process swept first.
+    fn without_idle_sweep(self) -> Self {
+        std::fs::create_dir_all(self.data.join("locks")).unwrap();
+        std::fs::write(self.data.join("locks/sweep.stamp"), b"").unwrap();
+        self
+    }
+
     /// `prompt1 ARGS` with only this sandbox's environment.
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = measured(BIN);
@@ -149,7 +161,27 @@ impl Sandbox {
             .env("HOME", self.dir.path().join("home"))
             .env("PROMPT1_HOME", &self.data)
             .env("CLAUDE_CONFIG_DIR", &self.config)
+            .env("TMPDIR", self.dir.path().join("tmp"))
             .env("TZ", "UTC");
+    }
+
+    /// `prompt1 status`'s output (it must succeed whatever is broken).
+    fn status(&self) -> String {
+        let o = run(self.cmd(&["status"]), Input::Null);
+        assert_eq!(o.code, Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    /// The lines of the fallback error log (`$TMPDIR/prompt1-<uid>/errors.log`).
+    fn fallback_log(&self) -> Vec<String> {
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        let path = self.dir.path().join(format!("tmp/prompt1-{uid}/errors.log"));
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     fn hook(&self, event: &str) -> Command {
@@ -211,7 +243,7 @@ impl Sandbox {
     /// The summary a single collector computes for `sid` from the full fixture in a fresh sandbox
     /// sharing this one's install key (so the session key is the same).
     fn reference_summary(&self, sid: &str) -> Value {
-        let fresh = Sandbox::new().with_transcript(sid);
+        let fresh = Sandbox::new().with_transcript(sid).without_idle_sweep();
         std::fs::create_dir_all(&fresh.data).unwrap();
         std::fs::copy(self.data.join("install.key"), fresh.data.join("install.key")).unwrap();
         assert_eq!(fresh.collect(sid, &[]).code, Some(0));
@@ -731,7 +763,7 @@ fn install_key_unreadable() {
 
 #[test]
 fn outbox_not_writable() {
-    let sb = Sandbox::new().with_transcript(SID);
+    let sb = Sandbox::new().with_transcript(SID).without_idle_sweep();
     std::fs::create_dir_all(&sb.data).unwrap();
     std::fs::write(sb.data.join("outbox"), b"a file where the folder goes").unwrap();
     assert_fail_open(
@@ -822,7 +854,7 @@ fn collector_recounts_corrupt_state_and_logs_only_a_category() {
         ("empty", Vec::new()),
     ];
     for (case, bytes) in corruptions {
-        let sb = Sandbox::new().with_transcript(SID);
+        let sb = Sandbox::new().with_transcript(SID).without_idle_sweep();
         // Count the first half of the transcript, then corrupt the state, then the rest arrives.
         let main = sb.project().join(format!("{SID}.jsonl"));
         let full = std::fs::read(&main).unwrap();
@@ -873,7 +905,7 @@ fn collector_recounts_corrupt_state_and_logs_only_a_category() {
 #[test]
 fn unreadable_transcript() {
     // Not a file: the main transcript is a directory. It is not there, as far as prompt1 goes.
-    let sb = Sandbox::new().with_transcript(SID);
+    let sb = Sandbox::new().with_transcript(SID).without_idle_sweep();
     std::fs::remove_dir_all(sb.project().join(SID)).unwrap();
     let main = sb.project().join(format!("{SID}.jsonl"));
     std::fs::remove_file(&main).unwrap();
@@ -890,7 +922,7 @@ fn unreadable_transcript() {
     // A file whose reads fail, even for root: a link to /proc/self/mem (EIO at offset 0); a
     // directory and a FIFO named like sub-agent files; and (not root) a file of mode 000. The
     // readable files are counted as if the others were not there.
-    let sb = Sandbox::new().with_transcript(SID);
+    let sb = Sandbox::new().with_transcript(SID).without_idle_sweep();
     let subs = sb.project().join(SID).join("subagents");
     std::os::unix::fs::symlink("/proc/self/mem", subs.join("agent-eio.jsonl")).unwrap();
     std::fs::create_dir(subs.join("agent-dir.jsonl")).unwrap();
@@ -952,6 +984,7 @@ fn full_disk() {
         eprintln!("skipped: cannot mount a tmpfs (needs root)");
         return;
     };
+    let sb = sb.without_idle_sweep();
     // Fill it to the last byte.
     let mut filler = std::fs::File::create(sb.data.join("filler")).unwrap();
     while filler.write_all(&[0u8; 4096]).is_ok() {}
@@ -967,6 +1000,19 @@ fn full_disk() {
     sb.wait_collectors();
     let c = sb.collect(SID, &[]);
     assert_eq!(c.code, Some(1));
+    // The fault is recorded where it can be (the data folder's log cannot be written), with its
+    // time, and `status` says what is wrong.
+    let fallback = sb.fallback_log();
+    assert!(
+        fallback.iter().any(|l| is_logged(l, "disk_full")),
+        "fallback log: {fallback:?}"
+    );
+    let status = sb.status();
+    assert!(
+        status.contains("CANNOT BE WRITTEN: the disk holding the data folder is full"),
+        "{status}"
+    );
+    assert!(status.contains(" disk_full: "), "{status}");
     // Nothing half written: no temporary file, no empty or partial state or summary.
     for f in files_under(&sb.data) {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
@@ -1016,6 +1062,34 @@ fn run_read_only(sb: &Sandbox) {
     sb.wait_collectors();
     assert_eq!(sb.collect(SID, &[]).code, Some(1));
     assert!(files_under(&sb.data).is_empty());
+    // Recorded where it can be, with its time; `status` (which cannot write either) says so.
+    let (kind, says) = if is_root() {
+        (
+            "data_dir_read_only",
+            "CANNOT BE WRITTEN: the data folder is read-only",
+        )
+    } else {
+        (
+            "data_dir_unwritable",
+            "CANNOT BE WRITTEN: the data folder could not be written",
+        )
+    };
+    let fallback = sb.fallback_log();
+    assert!(
+        fallback.iter().any(|l| is_logged(l, kind)),
+        "fallback log: {fallback:?}"
+    );
+    let status = sb.status();
+    assert!(status.contains(says), "{status}");
+    assert!(status.contains(&format!(" {kind}: ")), "{status}");
+    assert!(files_under(&sb.data).is_empty(), "status wrote nothing there");
+}
+
+/// Whether a log line is `<RFC 3339 time> <kind>`.
+fn is_logged(line: &str, kind: &str) -> bool {
+    line.split_once(' ').is_some_and(|(time, k)| {
+        k == kind && time.len() == 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T'
+    })
 }
 
 #[test]
@@ -1064,7 +1138,7 @@ fn session_id(i: usize) -> String {
 #[test]
 fn many_sessions_at_once() {
     const N: usize = 50;
-    let mut sb = Sandbox::new();
+    let mut sb = Sandbox::new().without_idle_sweep();
     let ids: Vec<String> = (0..N).map(session_id).collect();
     for id in &ids {
         sb = sb.with_transcript(id);
@@ -1111,7 +1185,7 @@ fn many_sessions_at_once() {
 #[test]
 fn concurrent_collects_on_one_session_never_double_count() {
     const N: usize = 50;
-    let sb = Sandbox::new().with_transcript(SID);
+    let sb = Sandbox::new().with_transcript(SID).without_idle_sweep();
     let main = sb.project().join(format!("{SID}.jsonl"));
     let full = std::fs::read(&main).unwrap();
     let lines: Vec<&[u8]> = full.split_inclusive(|&b| b == b'\n').collect();

@@ -161,8 +161,15 @@ impl Case {
     /// Runs the real `prompt1 install` with `CLAUDE_CONFIG_DIR` pointing into this case, and returns
     /// the settings.json it wrote (the hooks file for `run-scenario --hooks`).
     pub fn hooks_file(&self) -> PathBuf {
-        let config = self.root.join("install-config");
-        let out = Command::new(BIN)
+        self.hooks_file_for(Path::new(BIN), "install-config")
+    }
+
+    /// [`Case::hooks_file`] with `prompt1 install` run from the binary at `exe`, its settings.json
+    /// in `<root>/<config_name>`.
+    pub fn hooks_file_for(&self, exe: &Path, config_name: &str) -> PathBuf {
+        let config = self.root.join(config_name);
+        let exe_text = exe.to_str().expect("UTF-8 path");
+        let out = Command::new(exe)
             .arg("install")
             .env("CLAUDE_CONFIG_DIR", &config)
             .env("PROMPT1_HOME", self.root.join("install-data"))
@@ -178,9 +185,10 @@ impl Case {
             .expect("settings.json is JSON");
         for event in ["SessionStart", "Stop", "SubagentStop", "SessionEnd"] {
             let command = v["hooks"][event][0]["hooks"][0]["command"].as_str().unwrap_or("");
-            assert!(
-                command.contains(BIN) && command.ends_with(&format!("hook {event}")),
-                "{event}: {command}"
+            assert_eq!(
+                command,
+                format!("command -v '{exe_text}' >/dev/null 2>&1 && exec '{exe_text}' hook {event}; exit 0"),
+                "{event}"
             );
         }
         settings

@@ -9,9 +9,10 @@
 //! into the shared function give the identical summary.
 //!
 //! Without the client or the harness each test prints `skipped: ...` and passes
-//! (`PROMPT1_E2E_REQUIRED=1` turns that into a failure).
+//! (`PROMPT1_REQUIRE_ALL=1` turns that into a failure).
 
 mod common;
+mod skip;
 
 use common::{assert_summary, base, is_test_run, walk, with_prompts, with_runs, Case, Run, BIN};
 use prompt1_wire::{
@@ -179,7 +180,7 @@ fn print_bypass_permissions_mode_allows_the_edits_automatically() {
 fn tui_person_rejects_one_edit_and_accepts_another() {
     let Some(case) = Case::new("tui") else { return };
     if common::which("tmux").is_none() {
-        eprintln!("skipped: tmux not found (needed for --tui)");
+        skip::skip("tmux not found (needed for --tui)");
         return;
     }
     let hooks = case.hooks_file();
@@ -592,7 +593,7 @@ fn async_or_sync_hooks_lose_no_signal() {
 fn privacy_canaries_never_reach_prompt1_data_or_output() {
     let Some(case) = Case::new("canary") else { return };
     if common::which("git").is_none() {
-        eprintln!("skipped: git not found");
+        skip::skip("git not found");
         return;
     }
     let tag = common::random_hex(6);

@@ -26,6 +26,8 @@
 // A test helper that cannot set up its fault should fail the test on the spot.
 #![allow(clippy::unwrap_used)]
 
+mod skip;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -673,7 +675,7 @@ fn binary_garbage_and_invalid_utf8() {
 #[test]
 fn hook_never_touches_the_network() {
     if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: strace not installed");
+        skip::skip("strace not installed (Debian package `strace`)");
         return;
     }
     let sb = Sandbox::new().with_transcript(SID);
@@ -686,10 +688,10 @@ fn hook_never_touches_the_network() {
         sb.env(&mut c);
         let o = run(c, Input::Bytes(stop_payload(SID).into_bytes()));
         if o.code != Some(0) && String::from_utf8_lossy(&o.stderr).contains("strace:") {
-            eprintln!(
-                "skipped: strace cannot trace here: {}",
+            skip::skip(&format!(
+                "strace cannot trace here: {}",
                 String::from_utf8_lossy(&o.stderr)
-            );
+            ));
             return;
         }
         assert_eq!(o.code, Some(0));
@@ -981,7 +983,7 @@ impl Drop for Tmpfs {
 fn full_disk() {
     let sb = Sandbox::new().with_transcript(SID);
     let Some(fs) = Tmpfs::mount(&sb.data, "size=64k,mode=0700") else {
-        eprintln!("skipped: cannot mount a tmpfs (needs root)");
+        skip::skip("cannot mount a tmpfs (needs root)");
         return;
     };
     let sb = sb.without_idle_sweep();
@@ -1047,7 +1049,7 @@ fn read_only_data_dir() {
         run_read_only(&sb);
         std::fs::set_permissions(&sb.data, std::fs::Permissions::from_mode(0o700)).unwrap();
     } else {
-        eprintln!("skipped: root without mount permission cannot make a folder read-only");
+        skip::skip("root without mount permission cannot make a folder read-only");
     }
 }
 

@@ -31,11 +31,12 @@
 //!
 //! Skips, saying why, without `CLAUDE_BIN`, the harness, `/usr/bin/chromium` or
 //! `/usr/bin/chromedriver` (`PROMPT1_CHROMIUM`, `PROMPT1_CHROMEDRIVER` override them), unless
-//! `PROMPT1_E2E_REQUIRED=1`, which turns a skip into a failure.
+//! `PROMPT1_REQUIRE_ALL=1`, which turns a skip into a failure.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod skip;
 
 use clap::Parser;
 use common::{list, wait_for_collectors, Case, Run, BIN};
@@ -296,7 +297,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Chromium and chromedriver, or `None` after saying why (a failure with `PROMPT1_E2E_REQUIRED=1`).
+/// Chromium and chromedriver, or `None` after saying why (a failure with `PROMPT1_REQUIRE_ALL=1`).
 fn browser() -> Option<(PathBuf, PathBuf)> {
     let find = |var: &str, default: &str| {
         std::env::var_os(var)
@@ -311,10 +312,7 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
                 "{} not found (Debian chromium and chromium-driver; or set PROMPT1_CHROMIUM, PROMPT1_CHROMEDRIVER)",
                 bin.display()
             );
-            if std::env::var("PROMPT1_E2E_REQUIRED").is_ok_and(|v| v == "1") {
-                panic!("PROMPT1_E2E_REQUIRED=1 but {why}");
-            }
-            eprintln!("skipped: {why}");
+            skip::skip(&why);
             return None;
         }
     }

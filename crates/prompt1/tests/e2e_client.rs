@@ -562,8 +562,19 @@ fn installed_hooks_stay_silent_and_succeed_when_the_binary_is_gone() {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0].starts_with("command -v '"), "{fired:?}");
     run.assert_hooks_silent_and_successful(&ids[0]);
+    // What the unguarded command gave: the client printing `SessionEnd hook [...] failed:
+    // /bin/sh: 1: ...: not found`, and async hook responses with exit code 127 in the transcript.
     let stderr = common::read_lossy(&run.dir.join("stderr"));
     assert!(!stderr.contains("not found"), "client stderr: {stderr}");
+    let (main, _) = run.transcript_files(&ids[0]);
+    for line in common::read_lossy(&main).lines() {
+        assert!(!line.contains("not found"), "{line}");
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            if v["attachment"]["type"] == "async_hook_response" {
+                assert_eq!(v["attachment"]["exitCode"], 0, "{line}");
+            }
+        }
+    }
     assert!(!run.data.exists(), "no prompt1 ran, so no data folder");
 }
 

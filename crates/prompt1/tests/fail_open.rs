@@ -2,9 +2,13 @@
 //!
 //! `prompt1 hook EVENT` runs inside Claude Code's path on every session event. Whatever its input
 //! and whatever state the machine is in, it must exit 0, print nothing (the client injects a
-//! SessionStart hook's stdout into the model's context), return within a hard bound, and keep its
-//! memory small. Each test below injects one fault and asserts exactly that, measuring the child's
-//! wall time (to its exit and to the end of its stdout) and its peak RSS.
+//! SessionStart hook's stdout into the model's context), return by itself (never wait on a writer
+//! that keeps its stdin open), and keep its memory small. Each test below injects one fault and
+//! asserts exactly that, and the child's peak RSS. No assertion is on a duration: a hook that
+//! waits for what it must not wait for shows as the event it waited for (a timeout logged, no
+//! collector started) or, if it hung, as a child still running when the watchdog gives up
+//! ([`HANG_WATCHDOG`], far beyond any budget: hang detection, not a speed claim). Speed is measured
+//! in `scripts/bench-hook`.
 //!
 //! Peak RSS comes from `/usr/bin/time -f %M` when it is installed: a child started straight from
 //! this (large) test process inherits the test's high-water mark in its `ru_maxrss` (Linux records
@@ -38,8 +42,9 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_prompt1");
 
-/// The hard bound on the hook's wall time (its stdin budget is 1.5 s).
-const BOUND: Duration = Duration::from_secs(3);
+/// How long a child may run before it is taken for hung and killed (the hook's own stdin budget
+/// is 1.5 s; the largest collection here takes a fraction of a second).
+const HANG_WATCHDOG: Duration = Duration::from_secs(60);
 
 /// Peak memory the hook may use, in KiB.
 const MAX_RSS_KIB: i64 = 10 * 1024;
@@ -194,16 +199,14 @@ impl Sandbox {
     fn collect(&self, sid: &str, extra: &[&str]) -> Outcome {
         let mut args = vec!["collect", "--session", sid];
         args.extend_from_slice(extra);
-        let out = run(self.cmd(&args), Input::Null);
-        assert!(out.elapsed < BOUND, "collect took {:?}", out.elapsed);
-        out
+        run(self.cmd(&args), Input::Null)
     }
 
     /// Waits until no process started with this sandbox's data folder is left (the detached
     /// collectors), so that each test sees their effects and none outlives its folder.
     fn wait_collectors(&self) {
         let needle = format!("PROMPT1_HOME={}\0", self.data.display()).into_bytes();
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + HANG_WATCHDOG;
         loop {
             let me = std::process::id().to_string();
             let running = std::fs::read_dir("/proc")
@@ -221,7 +224,10 @@ impl Sandbox {
             if !running {
                 return;
             }
-            assert!(Instant::now() < deadline, "collectors still running after 120 s");
+            assert!(
+                Instant::now() < deadline,
+                "collectors hung (still running after {HANG_WATCHDOG:?})"
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -338,7 +344,7 @@ fn run(mut cmd: Command, input: Input) -> Outcome {
     };
     let out = reader(Box::new(child.stdout.take().unwrap()));
     let err = reader(Box::new(child.stderr.take().unwrap()));
-    let deadline = start + Duration::from_secs(30);
+    let deadline = start + HANG_WATCHDOG;
     let mut sampled = None;
     let (status, exited) = loop {
         let mut status = 0;
@@ -352,7 +358,7 @@ fn run(mut cmd: Command, input: Input) -> Outcome {
         assert_eq!(r, 0, "wait4 failed: {}", std::io::Error::last_os_error());
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("child hung for 30 s: {cmd:?}");
+            panic!("child hung (still running after {HANG_WATCHDOG:?}): {cmd:?}");
         }
         thread::sleep(Duration::from_millis(1));
     };
@@ -379,7 +385,7 @@ fn run(mut cmd: Command, input: Input) -> Outcome {
     }
 }
 
-/// Exit 0, nothing on stdout or stderr, within the bound, under the memory cap.
+/// Exit 0 (by itself: see [`run`]'s watchdog), nothing on stdout or stderr, under the memory cap.
 #[track_caller]
 fn assert_fail_open(case: &str, o: &Outcome) {
     assert_eq!(
@@ -398,7 +404,6 @@ fn assert_fail_open(case: &str, o: &Outcome) {
         "{case}: printed on stderr {:?}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(o.elapsed < BOUND, "{case}: took {:?}", o.elapsed);
     assert!(
         o.max_rss_kib.unwrap_or(0) < MAX_RSS_KIB,
         "{case}: peak memory {:?} KiB",
@@ -602,12 +607,10 @@ fn stdin_never_closes() {
     let sb = Sandbox::new().with_transcript(SID);
     // Nothing ever written: the hook gives up after its stdin budget.
     let o = hook(&sb, "Stop", Input::HeldOpen(Vec::new()));
+    // It returned by itself while the pipe was still open (the watchdog did not fire), and says
+    // why it gave up.
     assert_fail_open("silent open pipe", &o);
-    assert!(
-        o.elapsed >= Duration::from_millis(1400),
-        "returned before its budget: {:?}",
-        o.elapsed
-    );
+    assert_eq!(log_categories(&sb.data, &[]), ["hook_input_timeout"]);
     // Half a payload, then silence.
     let half = stop_payload(SID).into_bytes()[..100].to_vec();
     assert_fail_open(
@@ -624,13 +627,15 @@ fn stdin_never_closes() {
     // A whole payload and the pipe left open: no waiting for the end of file.
     let o = hook(&sb, "Stop", Input::HeldOpen(stop_payload(SID).into_bytes()));
     assert_fail_open("whole payload, open pipe", &o);
-    assert!(
-        o.elapsed < Duration::from_millis(1000),
-        "waited for the pipe to close: {:?}",
-        o.elapsed
-    );
     sb.wait_collectors();
+    // Had it waited for the pipe to close, it would have run out of time: a third timeout logged
+    // and no collector started.
     assert_eq!(sb.summaries().len(), 1, "the collector ran");
+    assert_eq!(
+        log_categories(&sb.data, &[]),
+        ["hook_input_timeout", "hook_input_timeout"],
+        "no timeout for a whole payload"
+    );
 }
 
 #[test]
@@ -1117,8 +1122,8 @@ fn missing_home() {
             std::os::unix::process::CommandExt::uid(&mut c, 54_321);
             assert_fail_open("bad input", &run(c, Input::Bytes(b"{".to_vec())));
         }
-        // Give the collectors (which fail at once: no data folder) time to go before the copy goes.
-        thread::sleep(Duration::from_millis(300));
+        // The collectors (which fail at once: no data folder) are gone before the copy goes.
+        wait_for_processes_of(&bin);
     } else {
         let xdg = tmp.path().join("xdg");
         for event in ["SessionStart", "Stop", "SessionEnd"] {
@@ -1126,6 +1131,21 @@ fn missing_home() {
             c.args(["hook", event]).env_clear().env("XDG_DATA_HOME", &xdg);
             assert_fail_open(event, &run(c, Input::Bytes(b"{".to_vec())));
         }
+    }
+}
+
+/// Waits until no process runs the program at `exe` (hang detection: [`HANG_WATCHDOG`]).
+fn wait_for_processes_of(exe: &Path) {
+    let deadline = Instant::now() + HANG_WATCHDOG;
+    let running = || {
+        std::fs::read_dir("/proc").is_ok_and(|d| {
+            d.flatten()
+                .any(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|p| p == exe))
+        })
+    };
+    while running() {
+        assert!(Instant::now() < deadline, "{} still running", exe.display());
+        thread::yield_now();
     }
 }
 

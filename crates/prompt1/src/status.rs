@@ -111,8 +111,15 @@ pub fn status(data: &DataDir) -> Result<()> {
         },
         None => writeln!(out, "hooks:        no Claude Code settings folder found")?,
     }
-    let writable = probe_writable(data);
+    let exists = data.root().exists();
+    // A folder not created yet is not probed (that would create it): nothing ran here yet.
+    let writable = if exists { probe_writable(data) } else { Ok(()) };
     match writable {
+        Ok(()) if !exists => writeln!(
+            out,
+            "data folder:  {} (not created yet: nothing recorded)",
+            data.root().display()
+        )?,
         Ok(()) => writeln!(out, "data folder:  {}", data.root().display())?,
         Err(kind) => writeln!(
             out,
@@ -121,7 +128,7 @@ pub fn status(data: &DataDir) -> Result<()> {
             ErrorKind::describe(kind.as_str())
         )?,
     }
-    let finalized = if writable.is_ok() {
+    let finalized = if exists && writable.is_ok() {
         crate::collect::sweep_idle(data, crate::timefmt::now_secs(), IDLE_FINALIZE_SECS)
     } else {
         0

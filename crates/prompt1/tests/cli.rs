@@ -205,6 +205,8 @@ fn status_names_the_plugin_route_and_the_server_account() {
     let sb = Sandbox::new();
     let status = sb.ok(&["status"]);
     assert!(status.contains("hooks:        not installed in "), "{status}");
+    assert!(status.contains("(not created yet: nothing recorded)"), "{status}");
+    assert!(!sb.data().exists(), "status creates nothing");
     assert!(
         status.contains("server:       not signed in (local only; `prompt1 login URL`)"),
         "{status}"

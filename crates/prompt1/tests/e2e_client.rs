@@ -14,7 +14,7 @@
 mod common;
 mod skip;
 
-use common::{assert_summary, base, is_test_run, walk, with_prompts, with_runs, Case, Run, BIN};
+use common::{assert_summary, base, walk, with_prompts, Case, Run, Typed, BIN};
 use prompt1_wire::{
     EditDecisions, EndReason, ModelId, ModelTokens, PermissionModeCounts, SessionSummary, ToolCounts,
 };
@@ -36,7 +36,7 @@ impl Case {
             .expect("the session's id");
         SessionSummary {
             tokens: self.inspect_tokens(run, id),
-            ..base(recorded)
+            ..base(recorded, run.started_minute(id))
         }
     }
 
@@ -94,7 +94,7 @@ fn print_default_mode_denies_the_edits_automatically() {
         },
         permission_modes: modes(|m| m.default = 1),
         claude_md_project: true,
-        ..with_prompts(case.expected(&run, &got), &[EDITS_PROMPT])
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, default mode");
     assert!(!run.project.join("new.txt").exists());
@@ -118,10 +118,8 @@ fn print_accept_edits_mode_allows_the_edits_automatically() {
         edit_batches: 1,
         permission_modes: modes(|m| m.accept_edits = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[EDITS_PROMPT]),
-            &["echo from-bash > bash.txt"],
-        )
+        // `echo from-bash > bash.txt`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, acceptEdits mode");
     assert!(run.project.join("new.txt").exists() && run.project.join("bash.txt").exists());
@@ -144,7 +142,7 @@ fn print_plan_mode_denies_the_edits_automatically() {
         },
         permission_modes: modes(|m| m.plan = 1),
         claude_md_project: true,
-        ..with_prompts(case.expected(&run, &got), &[EDITS_PROMPT])
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, plan mode");
     assert!(!run.project.join("new.txt").exists() && !run.project.join("bash.txt").exists());
@@ -168,10 +166,8 @@ fn print_bypass_permissions_mode_allows_the_edits_automatically() {
         edit_batches: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[EDITS_PROMPT]),
-            &["echo from-bash > bash.txt"],
-        )
+        // `echo from-bash > bash.txt`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, bypassPermissions mode");
 }
@@ -236,9 +232,14 @@ fn tui_person_rejects_one_edit_and_accepts_another() {
             m.accept_edits = 1;
         }),
         claude_md_project: true,
+        // "edit" and "is" are no follow-up words: all three are scored
         ..with_prompts(
             case.expected(&run, first),
-            &[EDITS_PROMPT, "go on with the edit", "thanks, that is all"],
+            &[
+                Typed::Scored(EDITS_PROMPT, 0),
+                Typed::Scored("go on with the edit", 0),
+                Typed::Scored("thanks, that is all", 0),
+            ],
         )
     };
     assert_summary(
@@ -262,10 +263,7 @@ fn tui_person_rejects_one_edit_and_accepts_another() {
         edit_batches: 1,
         permission_modes: modes(|m| m.accept_edits = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, second), &["yes"]),
-            &["echo from-bash > bash.txt"],
-        )
+        ..with_prompts(case.expected(&run, second), &[Typed::FollowUp("yes")])
     };
     assert_summary(second, &want_second, "interactive session after /clear");
     assert!(common::read_lossy(&run.project.join("existing.txt")).contains("line 2"));
@@ -296,10 +294,8 @@ fn tool_failures_are_counted_and_a_failed_edit_is_no_decision() {
         tool_failures: 3,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[prompt]),
-            &["echo failing; exit 3"],
-        )
+        // `echo failing; exit 3`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(prompt, 0)])
     };
     assert_summary(&got, &want, "tool failures");
 }
@@ -315,10 +311,8 @@ fn subagent_expected(case: &Case, run: &Run, got: &SessionSummary) -> SessionSum
         subagents: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(run, got), &["Use a sub-agent."]),
-            &["ls"],
-        )
+        // `ls`: no test, lint or build run
+        ..with_prompts(case.expected(run, got), &[Typed::Scored("Use a sub-agent.", 0)])
     }
 }
 
@@ -387,7 +381,8 @@ fn compaction_is_counted_in_the_continued_session() {
             ..Default::default()
         },
         permission_modes: modes(|m| m.bypass_permissions = 1),
-        ..with_runs(with_prompts(case.expected(run, got), &[prompt]), &["echo hi"])
+        // "Run echo, write notes.txt, read it back.": one file named; `echo hi` is no test run
+        ..with_prompts(case.expected(run, got), &[Typed::Scored(prompt, 1)])
     };
     assert_summary(&before, &expected(&first, &before, 0), "before /compact");
     assert_summary(&got, &expected(&second, &got, 1), "after /compact");
@@ -427,11 +422,6 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             CLEAR_PROMPT,
         ],
     );
-    let commands = [
-        "cargo test",
-        "cargo clippy --all-targets -- -D warnings",
-        "cargo build --release",
-    ];
     let got = case.check(&first);
     let want_first = SessionSummary {
         tools: ToolCounts {
@@ -444,14 +434,17 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             ..Default::default()
         },
         edit_batches: 1,
-        verified_batches: u32::from(is_test_run("cargo test")),
+        // `cargo test` after the edit: the batch is verified
+        verified_batches: 1,
+        // `cargo test`, `cargo clippy --all-targets -- -D warnings`, `cargo build --release`
+        test_runs: 1,
+        lint_runs: 1,
+        build_runs: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
         claude_md_user: true,
-        ..with_runs(
-            with_prompts(case.expected(&first, &got), &[CLEAR_PROMPT]),
-            &commands,
-        )
+        // `existing.txt` and `@CLAUDE.md`: two files named
+        ..with_prompts(case.expected(&first, &got), &[Typed::Scored(CLEAR_PROMPT, 2)])
     };
     assert_summary(&got, &want_first, "first prompt");
 
@@ -476,13 +469,16 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             ..Default::default()
         },
         edit_batches: 2,
-        verified_batches: u32::from(is_test_run("cargo test")),
+        verified_batches: 1,
+        test_runs: 1,
+        lint_runs: 1,
+        build_runs: 1,
         permission_modes: modes(|m| m.bypass_permissions = 2),
         claude_md_project: true,
         claude_md_user: true,
-        ..with_runs(
-            with_prompts(case.expected(&second, &got), &[CLEAR_PROMPT, "yes"]),
-            &commands,
+        ..with_prompts(
+            case.expected(&second, &got),
+            &[Typed::Scored(CLEAR_PROMPT, 2), Typed::FollowUp("yes")],
         )
     };
     assert_summary(&got, &want, "after the follow-up");
@@ -652,20 +648,20 @@ fn privacy_canaries_never_reach_prompt1_data_or_output() {
     );
     let got = case.check(&run);
     let want = SessionSummary {
-        tools: ToolCounts { edit: 1, read: 1, shell: 2, ..Default::default() },
-        edits: EditDecisions { auto_allowed: 1, ..Default::default() },
+        tools: ToolCounts {
+            edit: 1,
+            read: 1,
+            shell: 2,
+            ..Default::default()
+        },
+        edits: EditDecisions {
+            auto_allowed: 1,
+            ..Default::default()
+        },
         edit_batches: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[&prompt_text]),
-            &[
-                &format!("echo {command} && printenv CANARY_ENV"),
-                &format!(
-                    "git remote add origin https://example.invalid/{repo}.git && git add -A && git -c \
-                     user.name=t -c user.email=t@example.invalid commit -q -m '{commit}' && git log -1 --format=%s"
-                ),
-            ],
-        )
+        // `echo ... && printenv ...` and the `git` commands: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(&prompt_text, 0)])
     };
     assert_summary(&got, &want, "canary session");
 
@@ -746,4 +742,18 @@ fn privacy_canaries_never_reach_prompt1_data_or_output() {
             assert!(!out.stdout.is_empty());
         }
     }
+}
+
+#[test]
+fn transcript_times_are_read_by_hand() {
+    assert_eq!(common::rfc3339_ms("1970-01-01T00:00:00.000Z"), Some(0));
+    assert_eq!(
+        common::rfc3339_ms("2026-11-29T00:00:52Z"),
+        Some(1_795_910_452_000)
+    );
+    assert_eq!(
+        common::rfc3339_ms("2024-02-29T23:59:59.5Z"),
+        Some(1_709_251_199_500)
+    );
+    assert_eq!(common::rfc3339_ms("2026-11-29 00:00:52"), None);
 }

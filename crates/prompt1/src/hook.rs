@@ -7,10 +7,11 @@
 //!   pattern) and SessionEnd's `reason`, skipping every other value without buffering it, so a
 //!   20 MB payload costs no memory;
 //! * it gives up on stdin after [`STDIN_BUDGET`] (a writer that never closes the pipe cannot hold
-//!   it), and exits 0 with nothing on stdout whatever happens: the client injects a SessionStart
+//!   it: each read first waits in `poll(2)` for the time left, so no thread is needed), and exits 0 with nothing on stdout whatever happens: the client injects a SessionStart
 //!   hook's stdout into the model's context, and a non-zero exit is shown to the person;
-//! * it starts a detached `prompt1 collect` in its own process group and returns without waiting.
-//!   Reading transcripts, aggregation and any network work happen there, outside the client's path.
+//! * it forks a detached collector (its own session, no stdio) and returns without waiting: the
+//!   child does what `prompt1 collect` does. Reading transcripts, aggregation and any network work
+//!   happen there, outside the client's path.
 //!
 //! Panics are caught and treated like any other error.
 
@@ -18,10 +19,10 @@ use crate::errlog::{self, ErrorKind};
 use crate::paths::DataDir;
 use crate::store::valid_session_id;
 use std::io::Read;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the hook waits for its stdin to close before giving up on it.
 pub const STDIN_BUDGET: Duration = Duration::from_millis(1500);
@@ -53,50 +54,120 @@ pub fn run(event_arg: Option<&str>) {
 }
 
 fn run_inner(event_arg: Option<&str>) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin().lock();
-        let _ = tx.send(read_fields(stdin.take(STDIN_READ_LIMIT)));
-    });
-    let data = DataDir::resolve();
+    let stdin = std::io::stdin();
+    let mut input = Budgeted {
+        fd: stdin.as_fd(),
+        deadline: Instant::now() + STDIN_BUDGET,
+        timed_out: false,
+    };
+    let read = read_fields((&mut input).take(STDIN_READ_LIMIT));
+    // Resolved only when there is something to log: the common path never needs it.
     let log = |kind| {
-        if let Some(d) = &data {
+        if let Some(d) = DataDir::resolve() {
             errlog::record(&d.error_log(), kind);
         }
     };
-    let fields = match rx.recv_timeout(STDIN_BUDGET) {
-        Ok(Ok(fields)) => fields,
-        Ok(Err(partial)) => {
-            log(ErrorKind::HookInput);
-            partial
-        }
-        Err(_) => {
-            log(ErrorKind::HookInputTimeout);
-            return;
-        }
-    };
+    if input.timed_out {
+        log(ErrorKind::HookInputTimeout);
+        return;
+    }
+    let fields = read.unwrap_or_else(|partial| {
+        log(ErrorKind::HookInput);
+        partial
+    });
     let event = event_arg.or(fields.event.as_deref()).unwrap_or("");
     let Some(session_id) = fields.session_id.as_deref() else {
         log(ErrorKind::HookInput);
         return;
     };
-    let mut args: Vec<String> = vec!["collect".into(), "--session".into(), session_id.into()];
-    match event {
-        "SessionEnd" => {
-            args.push("--end".into());
-            args.push(end_reason_arg(fields.reason.as_deref()).into());
+    let end = (event == "SessionEnd")
+        .then(|| prompt1_wire::EndReason::from_client(fields.reason.as_deref().unwrap_or("other")));
+    let sweep = event == "SessionStart";
+    match fork_detached() {
+        Ok(Forked::Parent) => {}
+        Ok(Forked::Child) => {
+            // The collector, in the forked copy of this process: no `exec`, no second start-up.
+            let _ = crate::collect_command(Some(session_id.to_owned()), end, sweep);
+            std::process::exit(0);
         }
-        "SessionStart" => args.push("--sweep".into()),
-        _ => {}
-    }
-    if spawn_detached(&args).is_err() {
-        log(ErrorKind::SpawnCollector);
+        Err(_) => log(ErrorKind::SpawnCollector),
     }
 }
 
-/// Maps the client's reason to one of a closed set of words before it goes on a command line.
-fn end_reason_arg(reason: Option<&str>) -> &'static str {
-    prompt1_wire::EndReason::from_client(reason.unwrap_or("other")).as_str()
+/// Which side of [`fork_detached`] this is.
+enum Forked {
+    Parent,
+    Child,
+}
+
+/// Forks this process; the child is detached: its own session (no signal of the client's process
+/// group or terminal reaches it), `/dev/null` as stdin, stdout and stderr (so that the client, which
+/// reads the hook's output until every writer closed it, never waits for the collector).
+///
+/// A fork rather than starting `prompt1 collect` (`posix_spawn` + `exec`): the hook is suspended
+/// until the new program is loaded, and the collector would pay the dynamic loading and the
+/// runtime's start-up again. A forked child only copies the hook's few pages.
+#[allow(unsafe_code)]
+fn fork_detached() -> std::io::Result<Forked> {
+    // SAFETY: the hook runs on one thread (stdin is read on this one with `poll(2)`; nothing
+    // starts a thread before this point), so the child gets a consistent copy of the whole
+    // process, allocator and locks included, and may go on running ordinary Rust code.
+    match unsafe { libc::fork() } {
+        -1 => Err(std::io::Error::last_os_error()),
+        0 => {
+            if let Ok(null) = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+            {
+                let _ = rustix::stdio::dup2_stdin(&null);
+                let _ = rustix::stdio::dup2_stdout(&null);
+                let _ = rustix::stdio::dup2_stderr(&null);
+            }
+            let _ = rustix::process::setsid();
+            Ok(Forked::Child)
+        }
+        _ => Ok(Forked::Parent),
+    }
+}
+
+/// Standard input read straight from its descriptor, each read waiting at most until the
+/// deadline (`poll(2)`): a writer that never closes the pipe cannot hold the hook. No thread and no
+/// buffering of its own (the scanner has its buffer).
+struct Budgeted<'a> {
+    fd: BorrowedFd<'a>,
+    deadline: Instant,
+    /// The deadline passed before the input ended.
+    timed_out: bool,
+}
+
+impl Read for Budgeted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let timeout = Timespec {
+                tv_sec: i64::try_from(left.as_secs()).unwrap_or(i64::MAX),
+                tv_nsec: i64::from(left.subsec_nanos()),
+            };
+            let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(0) => {
+                    self.timed_out = true;
+                    return Err(std::io::ErrorKind::TimedOut.into());
+                }
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        loop {
+            match rustix::io::read(self.fd, &mut *buf) {
+                Err(rustix::io::Errno::INTR) => continue,
+                done => return done.map_err(Into::into),
+            }
+        }
+    }
 }
 
 /// Starts `prompt1 ARGS` in its own process group with no stdio, and does not wait for it: for a
@@ -558,12 +629,5 @@ mod tests {
         }
         let f = read_fields(ThenFail(br#"{"session_id":"15160ddf-a5c8-48f6","n":-1}"#)).unwrap();
         assert_eq!(f.session_id.as_deref(), Some("15160ddf-a5c8-48f6"));
-    }
-
-    #[test]
-    fn end_reasons_become_closed_words() {
-        assert_eq!(end_reason_arg(Some("clear")), "clear");
-        assert_eq!(end_reason_arg(Some("rm -rf /")), "other");
-        assert_eq!(end_reason_arg(None), "other");
     }
 }

@@ -32,14 +32,26 @@ pub const HOOK_TIMEOUT_S: u64 = 10;
 /// Name of the backup written beside settings.json before each change.
 pub const BACKUP_SUFFIX: &str = "prompt1-backup";
 
-/// Whether a hook command is one of prompt1's: its program's file name is `prompt1` and its first
-/// argument is `hook`. The words are read as the shell reads them, so a path with spaces or quotes
-/// (as [`hook_command`] writes it) is recognized too.
+/// Whether a hook command is one of prompt1's: `<path>/prompt1 hook EVENT` (what older versions
+/// wrote), or the guarded form [`hook_command`] writes and the plugin uses,
+/// `command -v <path>/prompt1 ... && exec <path>/prompt1 hook EVENT; exit 0`. The words are read as
+/// the shell reads them, so a path with spaces or quotes is recognized too.
 pub fn is_prompt1_command(command: &str) -> bool {
-    let words = shell_words(command, 2);
-    let program = words.first().map_or("", String::as_str);
-    Path::new(program).file_name().is_some_and(|n| n == "prompt1")
-        && words.get(1).is_some_and(|w| w == "hook")
+    let words = shell_words(command, 12);
+    let is_prompt1 =
+        |w: Option<&String>| w.is_some_and(|w| Path::new(w).file_name().is_some_and(|n| n == "prompt1"));
+    let is_hook = |w: Option<&String>| w.is_some_and(|w| w == "hook");
+    if is_prompt1(words.first()) && is_hook(words.get(1)) {
+        return true;
+    }
+    let guarded = words.first().is_some_and(|w| w == "command")
+        && words.get(1).is_some_and(|w| w == "-v")
+        && is_prompt1(words.get(2));
+    guarded
+        && words
+            .iter()
+            .position(|w| w == "exec")
+            .is_some_and(|i| is_prompt1(words.get(i + 1)) && is_hook(words.get(i + 2)))
 }
 
 /// The first `max` words of a shell command line, unquoted as a POSIX shell does it (single quotes,
@@ -92,16 +104,19 @@ fn shell_words(command: &str, max: usize) -> Vec<String> {
     words
 }
 
-/// The command line registered for `event`, running the binary at `exe`.
+/// The command line registered for `event`, running the binary at `exe`. Guarded like the
+/// plugin's hooks: when the binary is gone (removed without `prompt1 uninstall`), the command does
+/// nothing, prints nothing and exits 0, so the client shows no "not found" at every event.
 pub fn hook_command(exe: &Path, event: &str) -> String {
     let path = exe.to_string_lossy().replace('\'', r"'\''");
-    format!("'{path}' hook {event}")
+    format!("command -v '{path}' >/dev/null 2>&1 && exec '{path}' hook {event}; exit 0")
 }
 
 /// Adds prompt1's hooks to `settings` (replacing older entries of ours). Returns whether it changed.
 pub fn add_hooks(settings: &mut Value, exe: &Path) -> Result<bool> {
     let before = settings.clone();
-    remove_hooks(settings)?;
+    // Only our hook entries: the plugin route, if enabled, stays enabled.
+    remove_hook_entries(settings)?;
     let root = settings
         .as_object_mut()
         .context("settings.json is not a JSON object")?;
@@ -124,8 +139,26 @@ pub fn add_hooks(settings: &mut Value, exe: &Path) -> Result<bool> {
     Ok(*settings != before)
 }
 
-/// Removes every prompt1 hook from `settings`, keeping everything else. Returns whether it changed.
+/// Removes every prompt1 hook and the plugin's `enabledPlugins` entry from `settings`, keeping
+/// everything else. Returns whether it changed.
 pub fn remove_hooks(settings: &mut Value) -> Result<bool> {
+    let mut changed = remove_hook_entries(settings)?;
+    let root = settings
+        .as_object_mut()
+        .context("settings.json is not a JSON object")?;
+    if let Some(plugins) = root.get_mut("enabledPlugins").and_then(Value::as_object_mut) {
+        let len = plugins.len();
+        plugins.retain(|name, _| !is_prompt1_plugin(name));
+        changed |= plugins.len() != len;
+        if plugins.is_empty() && len > 0 {
+            root.remove("enabledPlugins");
+        }
+    }
+    Ok(changed)
+}
+
+/// Removes prompt1's entries from `hooks` (not the plugin). Returns whether it changed.
+fn remove_hook_entries(settings: &mut Value) -> Result<bool> {
     let root = settings
         .as_object_mut()
         .context("settings.json is not a JSON object")?;
@@ -160,14 +193,6 @@ pub fn remove_hooks(settings: &mut Value) -> Result<bool> {
         changed |= hooks.len() != len;
         if hooks.is_empty() && changed {
             root.remove("hooks");
-        }
-    }
-    if let Some(plugins) = root.get_mut("enabledPlugins").and_then(Value::as_object_mut) {
-        let len = plugins.len();
-        plugins.retain(|name, _| !is_prompt1_plugin(name));
-        changed |= plugins.len() != len;
-        if plugins.is_empty() && len > 0 {
-            root.remove("enabledPlugins");
         }
     }
     Ok(changed)
@@ -205,20 +230,23 @@ pub fn read_settings(path: &Path) -> Result<Value> {
 }
 
 /// Writes settings.json atomically, keeping its permissions, after copying the old file to the
-/// backup beside it (with the same permissions).
-pub fn write_settings(path: &Path, value: &Value) -> Result<()> {
+/// backup beside it (with the same permissions). Returns the backup's path, or `None` when there
+/// was no file to back up.
+pub fn write_settings(path: &Path, value: &Value) -> Result<Option<PathBuf>> {
     let dir = path.parent().context("settings.json has no folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mode = std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o777)
         .ok();
-    if mode.is_some() {
-        let backup = backup_path(path);
-        std::fs::copy(path, &backup).with_context(|| format!("cannot write {}", backup.display()))?;
-        if let Some(mode) = mode {
+    let backup = match mode {
+        Some(mode) => {
+            let backup = backup_path(path);
+            std::fs::copy(path, &backup).with_context(|| format!("cannot write {}", backup.display()))?;
             std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(mode))?;
+            Some(backup)
         }
-    }
+        None => None,
+    };
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     crate::store::write_atomic_mode(path, text.as_bytes(), mode.unwrap_or(0o644))
@@ -226,7 +254,23 @@ pub fn write_settings(path: &Path, value: &Value) -> Result<()> {
     if let Some(mode) = mode {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
     }
-    Ok(())
+    Ok(backup)
+}
+
+/// Whether uninstall should delete the settings file rather than leave `after` (the file without
+/// prompt1's hooks) in its place: `after` is empty and the file was prompt1's own, that is there is
+/// no backup (install created it) or the backup holds nothing but prompt1's hooks.
+pub fn created_by_install(settings: &Path, after: &Value) -> bool {
+    if after.as_object().is_none_or(|o| !o.is_empty()) {
+        return false;
+    }
+    match read_settings(&backup_path(settings)) {
+        Err(_) => false,
+        Ok(mut backup) if std::fs::exists(backup_path(settings)).unwrap_or(false) => {
+            remove_hooks(&mut backup).unwrap_or(false) && backup.as_object().is_some_and(|o| o.is_empty())
+        }
+        Ok(_) => true,
+    }
 }
 
 /// Where the backup of `settings` goes.
@@ -299,11 +343,15 @@ mod tests {
         );
         assert_eq!(
             s["hooks"]["SessionEnd"][0]["hooks"][0]["command"],
-            "'/opt/it'\\''s here/prompt1' hook SessionEnd"
+            "command -v '/opt/it'\\''s here/prompt1' >/dev/null 2>&1 && exec '/opt/it'\\''s here/prompt1' hook SessionEnd; exit 0"
         );
         assert!(s["hooks"]["SessionEnd"][0]["hooks"][0].get("async").is_none());
         assert_eq!(s["hooks"]["Stop"][1]["hooks"][0]["async"], true);
         assert_eq!(s["env"]["SECRET_TOKEN"], "s3cr3t");
+        assert_eq!(
+            s["enabledPlugins"]["prompt1@prompt1"], true,
+            "the plugin route stays"
+        );
     }
 
     #[test]
@@ -322,6 +370,34 @@ mod tests {
     }
 
     #[test]
+    fn the_hook_command_is_silent_and_succeeds_when_the_binary_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("it's gone/prompt1");
+        let sh = |command: &str| {
+            std::process::Command::new("sh")
+                .args(["-c", command])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap()
+        };
+        for (event, _) in EVENTS {
+            let command = hook_command(&exe, event);
+            assert!(is_prompt1_command(&command), "{command}");
+            let out = sh(&command);
+            assert_eq!(out.status.code(), Some(0), "{command}");
+            assert!(out.stdout.is_empty() && out.stderr.is_empty(), "{out:?}");
+        }
+        // With the binary there, the command runs it with exactly `hook EVENT`.
+        std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+        let seen = dir.path().join("argv");
+        std::fs::write(&exe, format!("#!/bin/sh\necho \"$@\" > '{}'\n", seen.display())).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = sh(&hook_command(&exe, "Stop"));
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(std::fs::read_to_string(&seen).unwrap(), "hook Stop\n");
+    }
+
+    #[test]
     fn recognizes_only_our_commands() {
         assert!(is_prompt1_command("'/home/u/.cargo/bin/prompt1' hook Stop"));
         assert!(is_prompt1_command("prompt1 hook SessionEnd"));
@@ -334,6 +410,16 @@ mod tests {
         assert!(is_prompt1_command(r#""/opt/my tools/prompt1" hook Stop"#));
         assert!(is_prompt1_command(r"/opt/my\ tools/prompt1 hook Stop"));
         assert!(!is_prompt1_command("'/opt/my tools/prompt1 hook' Stop"));
+        // the guarded form (install's, the plugin's), and guards around something else
+        assert!(is_prompt1_command(
+            "command -v prompt1 >/dev/null 2>&1 && exec prompt1 hook Stop; exit 0"
+        ));
+        assert!(!is_prompt1_command(
+            "command -v prompt1 >/dev/null 2>&1 && exec other hook Stop; exit 0"
+        ));
+        assert!(!is_prompt1_command(
+            "command -v prompt1 >/dev/null 2>&1 && exec prompt1 status; exit 0"
+        ));
         assert_eq!(shell_words(r#"a'b c'"d\"e" f\ g h"#, 9), ["ab cd\"e", "f g", "h"]);
     }
 

@@ -4,6 +4,9 @@
 //! argument parser, no allocation beyond reading stdin), so it costs about as much as starting any
 //! process. Every other command is for the person or runs detached from the session.
 
+// Unit tests bring their own `main`.
+#![cfg_attr(not(test), no_main)]
+
 mod collect;
 mod errlog;
 mod hook;
@@ -14,6 +17,7 @@ mod paths;
 mod pricing;
 mod remote;
 mod report;
+mod status;
 mod store;
 mod timefmt;
 mod tokens;
@@ -74,6 +78,10 @@ enum Command {
         /// sessions' start day, by model or by session.
         #[arg(long, value_enum)]
         tokens: Option<tokens::GroupBy>,
+        /// With `--tokens`: a JSON pricing table overriding the built-in one (dollars per million
+        /// tokens).
+        #[arg(long, requires = "tokens")]
+        pricing: Option<std::path::PathBuf>,
     },
     /// Print the exact session summaries that would be uploaded, byte for byte.
     Audit {
@@ -138,23 +146,95 @@ fn parse_end_reason(text: &str) -> Result<EndReason, String> {
     EndReason::from_name(text).ok_or_else(|| "unknown end reason".to_owned())
 }
 
-fn main() {
+/// The program's entry point, called by the C runtime.
+///
+/// `#![no_main]`: the hook runs at every session event and its cost is the client's, so it skips
+/// what Rust's own start-up does before `main` (about 0.1 ms on a 2-core VM): finding the main
+/// thread's stack in `/proc/self/maps` for a stack-overflow handler, checking the standard
+/// descriptors, naming the thread. The rest of the program does not need them either, except one:
+/// writes to a closed pipe must fail with an error, not kill the process, so SIGPIPE is ignored
+/// here as Rust's start-up would. Arguments come from `std::env::args_os`, which glibc fills in
+/// before this runs.
+#[cfg(not(test))]
+#[allow(unsafe_code)]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // SAFETY: setting a signal's disposition to "ignore" has no preconditions; nothing else runs
+    // yet (one thread, no handler installed).
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    program();
+    0
+}
+
+#[cfg_attr(test, allow(dead_code))]
+fn program() {
     // The hook path: no parser, no setup, exit 0 whatever happens.
     let mut args = std::env::args_os();
     if args.nth(1).is_some_and(|a| a == "hook") {
         let event = args.next().and_then(|e| e.into_string().ok());
-        hook::run(event.as_deref());
-        std::process::exit(0);
+        // `prompt1 hook --help` is a person asking, not the client: the parser answers it.
+        if !event.as_deref().is_some_and(|e| e.starts_with('-')) {
+            hook::run(event.as_deref());
+            std::process::exit(0);
+        }
     }
     let cli = Cli::parse();
     if let Err(e) = run(cli.command) {
         eprintln!("prompt1: {e:#}");
         std::process::exit(1);
     }
+    // What Rust's start-up would do on return from `main`: flush standard output.
+    std::process::exit(0);
 }
 
 fn data_dir() -> Result<DataDir> {
     DataDir::resolve().context("cannot find a data folder: set PROMPT1_HOME or HOME")
+}
+
+/// The data folder, after finalizing the sessions idle past their time (when due): every command
+/// that reads the data shows them ended.
+fn swept_data_dir() -> Result<DataDir> {
+    let data = data_dir()?;
+    collect::sweep_if_due(&data, timefmt::now_secs());
+    Ok(data)
+}
+
+fn load_pricing(file: Option<std::path::PathBuf>) -> Result<pricing::Pricing> {
+    Ok(match file {
+        Some(path) => pricing::Pricing::from_file(&path)?,
+        None => pricing::Pricing::default(),
+    })
+}
+
+/// `prompt1 collect`: also what the hook's forked child runs.
+fn collect_command(session: Option<String>, end: Option<EndReason>, sweep: bool) -> Result<()> {
+    let data = data_dir()?;
+    let mut finished = 0;
+    if let Some(id) = session {
+        match collect::collect_session(&data, &id, end) {
+            Ok(_) => finished += usize::from(end.is_some()),
+            Err(e) => {
+                errlog::record(&data.error_log(), errlog::ErrorKind::of_write(&e));
+                return Err(e).context("collect failed");
+            }
+        }
+    }
+    finished += if sweep {
+        collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS)
+    } else {
+        collect::sweep_if_due(&data, timefmt::now_secs())
+    };
+    // A session ended: upload in the background when this machine is logged in. The
+    // upload never runs on the client's path and its failures only stay in the outbox.
+    if finished > 0
+        && data.device().exists()
+        && hook::spawn_detached(&["sync".to_owned(), "--background".to_owned()]).is_err()
+    {
+        errlog::record(&data.error_log(), errlog::ErrorKind::Sync);
+    }
+    Ok(())
 }
 
 fn run(command: Command) -> Result<()> {
@@ -163,52 +243,35 @@ fn run(command: Command) -> Result<()> {
             hook::run(event.as_deref());
             Ok(())
         }
-        Command::Collect { session, end, sweep } => {
-            let data = data_dir()?;
-            let mut finished = 0;
-            if let Some(id) = session {
-                match collect::collect_session(&data, &id, end) {
-                    Ok(_) => finished += usize::from(end.is_some()),
-                    Err(e) => {
-                        errlog::record(&data.error_log(), errlog::ErrorKind::DataDir);
-                        return Err(e).context("collect failed");
-                    }
-                }
-            }
-            if sweep {
-                finished += collect::sweep_idle(&data, timefmt::now_secs(), collect::IDLE_FINALIZE_SECS);
-            }
-            // A session ended: upload in the background when this machine is logged in. The
-            // upload never runs on the client's path and its failures only stay in the outbox.
-            if finished > 0
-                && data.device().exists()
-                && hook::spawn_detached(&["sync".to_owned(), "--background".to_owned()]).is_err()
-            {
-                errlog::record(&data.error_log(), errlog::ErrorKind::Sync);
-            }
-            Ok(())
-        }
+        Command::Collect { session, end, sweep } => collect_command(session, end, sweep),
         Command::Install => report::install(),
         Command::Uninstall => report::uninstall(),
-        Command::Status => report::status(&data_dir()?),
+        Command::Status => status::status(&data_dir()?),
         Command::Report {
             json,
             tokens: Some(by),
+            pricing,
             ..
-        } => report::token_report(&data_dir()?, by, json),
+        } => report::token_report(&swept_data_dir()?, by, json, &load_pricing(pricing)?),
         Command::Report {
             json,
             limit,
             tokens: None,
-        } => report::report(&data_dir()?, json, limit, timefmt::now_secs().div_euclid(86_400)),
-        Command::Audit { json } => report::audit(&data_dir()?, json),
+            ..
+        } => report::report(
+            &swept_data_dir()?,
+            json,
+            limit,
+            timefmt::now_secs().div_euclid(86_400),
+        ),
+        Command::Audit { json } => report::audit(&swept_data_dir()?, json),
         Command::Login { server_url } => {
             let data = data_dir()?;
             store::ensure_private_dir(data.root())?;
             remote::login(data.root(), &server_url)
         }
         Command::Sync { background } => {
-            let data = data_dir()?;
+            let data = swept_data_dir()?;
             store::ensure_private_dir(data.root())?;
             store::ensure_private_dir(&data.locks())?;
             // One upload at a time: a second would race the first over the same outbox items.
@@ -227,15 +290,21 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Logout => {
-            remote::revoke_device(data_dir()?.root())?;
-            writeln!(
-                std::io::stdout().lock(),
-                "logged out: this machine's server token is revoked"
-            )?;
+            let data = data_dir()?;
+            let who = remote::signed_in(data.root());
+            let message = match (remote::revoke_device(data.root())?, who) {
+                (true, Some(who)) => format!("logged out of {who}: this machine's server token is revoked"),
+                (true, None) => "logged out: this machine's server token is revoked".to_owned(),
+                (false, _) => "not signed in: there was no server token to revoke".to_owned(),
+            };
+            writeln!(std::io::stdout().lock(), "{message}")?;
             Ok(())
         }
         Command::Import { since, until, dirs } => {
             let data = data_dir()?;
+            if let Some(missing) = dirs.iter().find(|r| !r.exists()) {
+                anyhow::bail!("{} does not exist", missing.display());
+            }
             let roots = if dirs.is_empty() {
                 paths::claude_config_dirs()
             } else {
@@ -263,16 +332,23 @@ fn run(command: Command) -> Result<()> {
             pricing,
             dirs,
         } => {
-            let pricing = match pricing {
-                Some(path) => pricing::Pricing::from_file(&path)?,
-                None => pricing::Pricing::default(),
-            };
-            let roots = if dirs.is_empty() {
-                paths::claude_config_dirs()
-            } else {
-                dirs
-            };
+            let pricing = load_pricing(pricing)?;
+            let given = !dirs.is_empty();
+            let roots = if given { dirs } else { paths::claude_config_dirs() };
+            if let Some(missing) = roots.iter().find(|r| given && !r.exists()) {
+                anyhow::bail!("{} does not exist", missing.display());
+            }
             let sessions = tokens::discover(&roots);
+            if sessions.is_empty() {
+                eprintln!(
+                    "prompt1: no Claude Code transcripts (*.jsonl) under {}",
+                    roots
+                        .iter()
+                        .map(|r| r.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             let results = tokens::parallel_map(&sessions, |s| s.bytes, tokens::session_tokens, |_| {});
             let skipped = results.iter().map(|(_, s)| s).sum();
             let rows: Vec<(String, Vec<_>)> = sessions

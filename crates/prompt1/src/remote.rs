@@ -66,6 +66,39 @@ struct DeviceFile {
     server_url: String,
     device_token: String,
     device_id: String,
+    /// The account that approved the login, when the server names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+}
+
+/// Where this machine is signed in: the server and, when the server named it, the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The server's address.
+    pub server_url: String,
+    /// The account (as the server named it at sign-in), if it did.
+    pub account: Option<String>,
+    /// The device's id on the server.
+    pub device_id: String,
+}
+
+impl std::fmt::Display for SignedIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.account {
+            Some(account) => write!(f, "{} as {account}", self.server_url),
+            None => write!(f, "{} as device {}", self.server_url, self.device_id),
+        }
+    }
+}
+
+/// Where this machine is signed in, if it is (`None` without a readable `device.json`).
+pub fn signed_in(data_dir: &Path) -> Option<SignedIn> {
+    let dev = read_device(&data_dir.join("device.json")).ok()??;
+    Some(SignedIn {
+        server_url: dev.server_url,
+        account: dev.account,
+        device_id: dev.device_id,
+    })
 }
 
 /// How a login prompt is shown (tests capture it instead of printing).
@@ -103,14 +136,21 @@ impl Default for RetryPolicy {
     }
 }
 
-/// `prompt1 login [SERVER_URL]`: device login, printing the code and URL to stderr.
+/// `prompt1 login [SERVER_URL]`: device login, printing the code and URL to stderr, then where
+/// and as whom this machine is signed in to stdout.
 pub fn login(data_dir: &Path, server_url: &str) -> anyhow::Result<()> {
     login_with(data_dir, server_url, &mut |p: &DevicePrompt| {
         eprintln!(
             "To connect this machine to prompt1, open\n\n    {}\n\nand check that it shows the code {}\n(or open {} and type the code).\nWaiting for approval...",
             p.verification_uri_complete, p.user_code, p.verification_uri
         );
-    })
+    })?;
+    let who = signed_in(data_dir).context("device.json was not written")?;
+    writeln!(
+        std::io::stdout().lock(),
+        "signed in to {who}; `prompt1 sync` uploads what `prompt1 audit` shows"
+    )?;
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -127,6 +167,9 @@ struct DeviceCodeResponse {
 struct DeviceGrant {
     device_token: String,
     device_id: String,
+    /// The approving account (newer servers name it).
+    #[serde(default)]
+    account: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -191,6 +234,9 @@ pub fn login_with(
                 server_url: base,
                 device_token: grant.device_token,
                 device_id: grant.device_id,
+                account: grant
+                    .account
+                    .filter(|a| !a.is_empty() && a.len() <= 320 && !a.chars().any(char::is_control)),
             };
             write_private(&data_dir.join("device.json"), &serde_json::to_vec_pretty(&file)?)?;
             return Ok(());
@@ -220,11 +266,11 @@ pub fn login_with(
 
 /// `prompt1 logout` / `prompt1 uninstall`: the device revokes its own token on the server, then
 /// forgets it locally. A token the server already refuses (revoked from the web) is forgotten too.
-/// Without `device.json` there is nothing to do.
-pub fn revoke_device(data_dir: &Path) -> anyhow::Result<()> {
+/// Without `device.json` there is nothing to do: `Ok(false)`. `Ok(true)`: revoked and forgotten.
+pub fn revoke_device(data_dir: &Path) -> anyhow::Result<bool> {
     let path = data_dir.join("device.json");
     let Some(dev) = read_device(&path)? else {
-        return Ok(());
+        return Ok(false);
     };
     let resp = agent(Duration::from_secs(15))
         .post(format!("{}/api/v1/device/revoke", dev.server_url))
@@ -236,7 +282,7 @@ pub fn revoke_device(data_dir: &Path) -> anyhow::Result<()> {
         bail!("the server did not revoke this device (HTTP {status}); the credentials are kept");
     }
     fs::remove_file(&path).context("removing device.json")?;
-    Ok(())
+    Ok(true)
 }
 
 /// `prompt1 sync`: uploads the outbox with the default retry policy.

@@ -1,10 +1,9 @@
-//! The person-facing commands: install, uninstall, status, report, audit and clarity.
+//! The person-facing commands: install, uninstall, report, audit and clarity (`status` is in
+//! `status.rs`).
 //!
 //! Everything here reads prompt1's own data folder (or Claude Code's settings.json for install and
 //! uninstall) and prints for a person; nothing here runs inside a Claude Code session.
 
-use crate::collect::load_states;
-use crate::errlog;
 use crate::install;
 use crate::local_coach;
 use crate::paths::{claude_config_dirs, claude_settings_file, DataDir};
@@ -13,7 +12,6 @@ use anyhow::{Context, Result};
 use prompt1_signals::clarity;
 use prompt1_wire::SessionSummary;
 use std::io::Write;
-use std::path::Path;
 
 /// `prompt1 install`.
 pub fn install() -> Result<()> {
@@ -21,20 +19,20 @@ pub fn install() -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the prompt1 binary's own path")?;
     let mut settings = install::read_settings(&settings_path)?;
     let changed = install::add_hooks(&mut settings, &exe)?;
-    if changed {
-        install::write_settings(&settings_path, &settings)?;
-    }
+    let backup = if changed {
+        install::write_settings(&settings_path, &settings)?
+    } else {
+        None
+    };
     let data = DataDir::resolve().context("cannot find a data folder: set PROMPT1_HOME or HOME")?;
     crate::store::ensure_private_dir(data.root())?;
     crate::store::install_key(&data.install_key())?;
     let mut out = std::io::stdout().lock();
     if changed {
         writeln!(out, "prompt1 hooks registered in {}", settings_path.display())?;
-        writeln!(
-            out,
-            "previous settings kept in {}",
-            install::backup_path(&settings_path).display()
-        )?;
+        if let Some(backup) = backup {
+            writeln!(out, "previous settings kept in {}", backup.display())?;
+        }
     } else {
         writeln!(
             out,
@@ -56,7 +54,13 @@ pub fn uninstall() -> Result<()> {
     if let Some(settings_path) = claude_settings_file() {
         let mut settings = install::read_settings(&settings_path)?;
         if install::remove_hooks(&mut settings)? {
-            install::write_settings(&settings_path, &settings)?;
+            if install::created_by_install(&settings_path, &settings) {
+                std::fs::remove_file(&settings_path)
+                    .with_context(|| format!("cannot remove {}", settings_path.display()))?;
+                let _ = std::fs::remove_file(install::backup_path(&settings_path));
+            } else {
+                install::write_settings(&settings_path, &settings)?;
+            }
             writeln!(out, "prompt1 hooks removed from {}", settings_path.display())?;
         } else {
             writeln!(out, "no prompt1 hooks in {}", settings_path.display())?;
@@ -71,7 +75,7 @@ pub fn uninstall() -> Result<()> {
     if let Some(data) = DataDir::resolve() {
         if data.device().exists() {
             match crate::remote::revoke_device(data.root()) {
-                Ok(()) => writeln!(out, "revoked this machine's server token")?,
+                Ok(_) => writeln!(out, "revoked this machine's server token")?,
                 Err(e) => writeln!(
                     out,
                     "could not revoke the server token ({e:#}); revoke it from the web page"
@@ -84,73 +88,6 @@ pub fn uninstall() -> Result<()> {
                 writeln!(out, "no local data at {}", data.root().display())?
             }
             Err(e) => return Err(e).with_context(|| format!("cannot remove {}", data.root().display())),
-        }
-    }
-    Ok(())
-}
-
-fn count_files(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
-/// `prompt1 status`.
-pub fn status(data: &DataDir) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match claude_settings_file() {
-        Some(path) => {
-            let installed = install::read_settings(&path).map(|s| install::hooks_installed(&s));
-            let state = match installed {
-                Ok(true) => "installed",
-                Ok(false) => "not installed (run `prompt1 install`)",
-                Err(_) => "unknown (settings.json is not valid JSON)",
-            };
-            writeln!(out, "hooks:        {state} in {}", path.display())?;
-        }
-        None => writeln!(out, "hooks:        no Claude Code settings folder found")?,
-    }
-    writeln!(out, "data folder:  {}", data.root().display())?;
-    let states = load_states(data);
-    let open = states
-        .iter()
-        .filter(|s| s.end_reason == prompt1_wire::EndReason::Open)
-        .count();
-    writeln!(
-        out,
-        "sessions:     {} recorded ({} still open)",
-        states.len(),
-        open
-    )?;
-    writeln!(
-        out,
-        "pending:      {} summaries waiting for upload",
-        count_files(&data.outbox())
-    )?;
-    let quarantined = count_files(&data.quarantine());
-    if quarantined > 0 {
-        writeln!(
-            out,
-            "quarantined:  {quarantined} summaries refused by the server (kept, not retried)"
-        )?;
-    }
-    let server = if data.device().exists() {
-        "logged in (`prompt1 sync` uploads)"
-    } else {
-        "not logged in (local only)"
-    };
-    writeln!(out, "server:       {server}")?;
-    let errors = errlog::tail(&data.error_log(), 10);
-    if errors.is_empty() {
-        writeln!(out, "last errors:  none")?;
-    } else {
-        writeln!(out, "last errors:")?;
-        for line in errors {
-            writeln!(out, "  {line}")?;
         }
     }
     Ok(())
@@ -176,7 +113,12 @@ pub fn load_summaries(data: &DataDir) -> Vec<SessionSummary> {
 
 /// `prompt1 report --tokens BY`: the token views of `prompt1 tokens`, over the recorded sessions
 /// (each dated by its start day, keyed by its session key).
-pub fn token_report(data: &DataDir, by: crate::tokens::GroupBy, json: bool) -> Result<()> {
+pub fn token_report(
+    data: &DataDir,
+    by: crate::tokens::GroupBy,
+    json: bool,
+    pricing: &crate::pricing::Pricing,
+) -> Result<()> {
     let sessions: Vec<(String, Vec<prompt1_signals::summary::TokenRow>)> = load_summaries(data)
         .iter()
         .map(|s| {
@@ -198,8 +140,7 @@ pub fn token_report(data: &DataDir, by: crate::tokens::GroupBy, json: bool) -> R
             (s.session_key.to_hex().to_string(), rows)
         })
         .collect();
-    let report =
-        crate::tokens::build_report(&sessions, by, None, None, &crate::pricing::Pricing::default(), 0);
+    let report = crate::tokens::build_report(&sessions, by, None, None, pricing, 0);
     let mut out = std::io::stdout().lock();
     if json {
         serde_json::to_writer_pretty(&mut out, &report)?;

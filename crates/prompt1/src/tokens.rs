@@ -39,9 +39,11 @@ pub struct SessionFiles {
     pub bytes: u64,
 }
 
-/// Finds every session under `roots`. A root may be a Claude config folder (holding `projects/`)
-/// or a `projects/` folder itself. A 2.0.x sub-agent file beside the main transcripts
-/// (`agent-<id>.jsonl`) is one of the sub-agent files of the session its lines name.
+/// Finds every session under `roots`. A root may be a Claude config folder (holding `projects/`),
+/// a `projects/` folder (a folder per project), one project's folder, or any flat folder of
+/// transcripts (`<session id>.jsonl`, with sub-agent files in `<session id>/subagents/`). A 2.0.x
+/// sub-agent file beside the main transcripts (`agent-<id>.jsonl`) is one of the sub-agent files of
+/// the session its lines name.
 pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
     let mut sessions: BTreeMap<String, SessionFiles> = BTreeMap::new();
     for root in roots {
@@ -50,59 +52,73 @@ pub fn discover(roots: &[PathBuf]) -> Vec<SessionFiles> {
         } else {
             root.clone()
         };
+        // The folder itself may hold transcripts (a project's folder, a flat folder)...
+        scan_project(&projects, &mut sessions);
+        // ...and so may each folder in it (the projects of a `projects/` folder). In a project's
+        // folder these are the sessions' own folders, which hold no transcript at their top.
         let Ok(entries) = std::fs::read_dir(&projects) else {
             continue;
         };
-        for project in entries.flatten() {
-            let dir = project.path();
-            let Ok(files) = std::fs::read_dir(&dir) else {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                scan_project(&entry.path(), &mut sessions);
+            }
+        }
+    }
+    sessions.into_values().collect()
+}
+
+/// Adds the sessions of one folder of transcripts: `<id>.jsonl` and `<id>/subagents/*.jsonl`.
+fn scan_project(dir: &Path, sessions: &mut BTreeMap<String, SessionFiles>) {
+    let Ok(files) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for f in files.flatten() {
+        let path = f.path();
+        let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if crate::transcripts::is_top_level_agent_file(&path) {
+            // A 2.0.x sub-agent's file: it belongs to the session its lines name.
+            let Some(session) = crate::transcripts::agent_file_session(&path) else {
                 continue;
             };
-            for f in files.flatten() {
-                let path = f.path();
-                let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
-                    continue;
-                };
-                if crate::transcripts::is_top_level_agent_file(&path) {
-                    // A 2.0.x sub-agent's file: it belongs to the session its lines name.
-                    let Some(session) = crate::transcripts::agent_file_session(&path) else {
-                        continue;
-                    };
-                    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                    let entry = sessions
-                        .entry(session.clone())
-                        .or_insert_with(|| SessionFiles::new(&session));
-                    entry.subagents.push(path);
-                    entry.bytes += size;
-                } else if path.extension().is_some_and(|e| e == "jsonl") {
-                    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let entry = sessions
+                .entry(session.clone())
+                .or_insert_with(|| SessionFiles::new(&session));
+            if !entry.subagents.contains(&path) {
+                entry.subagents.push(path);
+                entry.bytes += size;
+            }
+        } else if path.extension().is_some_and(|e| e == "jsonl") {
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let entry = sessions
+                .entry(stem.clone())
+                .or_insert_with(|| SessionFiles::new(&stem));
+            if entry.main.is_none() {
+                entry.main = Some(path);
+                entry.bytes += size;
+            }
+        } else if f.file_type().is_ok_and(|t| t.is_dir()) {
+            let Ok(subs) = std::fs::read_dir(path.join("subagents")) else {
+                continue;
+            };
+            for sub in subs.flatten() {
+                let sp = sub.path();
+                if sp.extension().is_some_and(|e| e == "jsonl") {
+                    let size = sub.metadata().map(|m| m.len()).unwrap_or(0);
                     let entry = sessions
                         .entry(stem.clone())
                         .or_insert_with(|| SessionFiles::new(&stem));
-                    if entry.main.is_none() {
-                        entry.main = Some(path);
+                    if !entry.subagents.contains(&sp) {
+                        entry.subagents.push(sp);
                         entry.bytes += size;
-                    }
-                } else if path.is_dir() {
-                    let Ok(subs) = std::fs::read_dir(path.join("subagents")) else {
-                        continue;
-                    };
-                    for sub in subs.flatten() {
-                        let sp = sub.path();
-                        if sp.extension().is_some_and(|e| e == "jsonl") {
-                            let size = sub.metadata().map(|m| m.len()).unwrap_or(0);
-                            let entry = sessions
-                                .entry(stem.clone())
-                                .or_insert_with(|| SessionFiles::new(&stem));
-                            entry.subagents.push(sp);
-                            entry.bytes += size;
-                        }
                     }
                 }
             }
         }
     }
-    sessions.into_values().collect()
 }
 
 impl SessionFiles {
@@ -319,8 +335,18 @@ pub fn parse_day(text: &str) -> Result<i32, String> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return Err(format!("`{text}` is not a valid date"));
     }
-    i32::try_from(prompt1_signals::transcript::days_from_civil(y, m, d))
-        .map_err(|_| "date out of range".into())
+    let day = prompt1_signals::transcript::days_from_civil(y, m, d);
+    // A day past the month's end (2026-02-30) would roll over into the next month.
+    if timefmt::civil_from_days(day) != (y, m, d) {
+        let days_in_month = (28..=31)
+            .rev()
+            .find(|&n| timefmt::civil_from_days(prompt1_signals::transcript::days_from_civil(y, m, n)).2 == n)
+            .unwrap_or(28);
+        return Err(format!(
+            "`{text}` is not a valid date: {y:04}-{m:02} has {days_in_month} days"
+        ));
+    }
+    i32::try_from(day).map_err(|_| "date out of range".into())
 }
 
 /// Prints the report as a table.
@@ -394,6 +420,13 @@ mod tests {
         assert_eq!(parse_day("20251003"), parse_day("2025-10-03"));
         assert!(parse_day("2025-13-03").is_err());
         assert!(parse_day("yesterday").is_err());
+        assert_eq!(
+            parse_day("2026-02-30"),
+            Err("`2026-02-30` is not a valid date: 2026-02 has 28 days".to_owned())
+        );
+        assert!(parse_day("2026-04-31").is_err());
+        assert!(parse_day("2024-02-29").is_ok());
+        assert!(parse_day("2026-12-31").is_ok());
         assert_eq!(group(1234567), "1,234,567");
     }
 }

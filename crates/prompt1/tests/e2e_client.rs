@@ -9,11 +9,12 @@
 //! into the shared function give the identical summary.
 //!
 //! Without the client or the harness each test prints `skipped: ...` and passes
-//! (`PROMPT1_E2E_REQUIRED=1` turns that into a failure).
+//! (`PROMPT1_REQUIRE_ALL=1` turns that into a failure).
 
 mod common;
+mod skip;
 
-use common::{assert_summary, base, is_test_run, walk, with_prompts, with_runs, Case, Run, BIN};
+use common::{assert_summary, base, walk, with_prompts, Case, Run, Typed, BIN};
 use prompt1_wire::{
     EditDecisions, EndReason, ModelId, ModelTokens, PermissionModeCounts, SessionSummary, ToolCounts,
 };
@@ -35,7 +36,7 @@ impl Case {
             .expect("the session's id");
         SessionSummary {
             tokens: self.inspect_tokens(run, id),
-            ..base(recorded)
+            ..base(recorded, run.started_minute(id), run.active_s_one_process(id))
         }
     }
 
@@ -93,7 +94,7 @@ fn print_default_mode_denies_the_edits_automatically() {
         },
         permission_modes: modes(|m| m.default = 1),
         claude_md_project: true,
-        ..with_prompts(case.expected(&run, &got), &[EDITS_PROMPT])
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, default mode");
     assert!(!run.project.join("new.txt").exists());
@@ -117,10 +118,8 @@ fn print_accept_edits_mode_allows_the_edits_automatically() {
         edit_batches: 1,
         permission_modes: modes(|m| m.accept_edits = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[EDITS_PROMPT]),
-            &["echo from-bash > bash.txt"],
-        )
+        // `echo from-bash > bash.txt`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, acceptEdits mode");
     assert!(run.project.join("new.txt").exists() && run.project.join("bash.txt").exists());
@@ -143,7 +142,7 @@ fn print_plan_mode_denies_the_edits_automatically() {
         },
         permission_modes: modes(|m| m.plan = 1),
         claude_md_project: true,
-        ..with_prompts(case.expected(&run, &got), &[EDITS_PROMPT])
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, plan mode");
     assert!(!run.project.join("new.txt").exists() && !run.project.join("bash.txt").exists());
@@ -167,10 +166,8 @@ fn print_bypass_permissions_mode_allows_the_edits_automatically() {
         edit_batches: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[EDITS_PROMPT]),
-            &["echo from-bash > bash.txt"],
-        )
+        // `echo from-bash > bash.txt`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(EDITS_PROMPT, 0)])
     };
     assert_summary(&got, &want, "-p, bypassPermissions mode");
 }
@@ -179,7 +176,7 @@ fn print_bypass_permissions_mode_allows_the_edits_automatically() {
 fn tui_person_rejects_one_edit_and_accepts_another() {
     let Some(case) = Case::new("tui") else { return };
     if common::which("tmux").is_none() {
-        eprintln!("skipped: tmux not found (needed for --tui)");
+        skip::skip("tmux not found (needed for --tui)");
         return;
     }
     let hooks = case.hooks_file();
@@ -235,9 +232,14 @@ fn tui_person_rejects_one_edit_and_accepts_another() {
             m.accept_edits = 1;
         }),
         claude_md_project: true,
+        // "edit" and "is" are no follow-up words: all three are scored
         ..with_prompts(
             case.expected(&run, first),
-            &[EDITS_PROMPT, "go on with the edit", "thanks, that is all"],
+            &[
+                Typed::Scored(EDITS_PROMPT, 0),
+                Typed::Scored("go on with the edit", 0),
+                Typed::Scored("thanks, that is all", 0),
+            ],
         )
     };
     assert_summary(
@@ -261,10 +263,7 @@ fn tui_person_rejects_one_edit_and_accepts_another() {
         edit_batches: 1,
         permission_modes: modes(|m| m.accept_edits = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, second), &["yes"]),
-            &["echo from-bash > bash.txt"],
-        )
+        ..with_prompts(case.expected(&run, second), &[Typed::FollowUp("yes")])
     };
     assert_summary(second, &want_second, "interactive session after /clear");
     assert!(common::read_lossy(&run.project.join("existing.txt")).contains("line 2"));
@@ -295,10 +294,8 @@ fn tool_failures_are_counted_and_a_failed_edit_is_no_decision() {
         tool_failures: 3,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[prompt]),
-            &["echo failing; exit 3"],
-        )
+        // `echo failing; exit 3`: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(prompt, 0)])
     };
     assert_summary(&got, &want, "tool failures");
 }
@@ -314,10 +311,8 @@ fn subagent_expected(case: &Case, run: &Run, got: &SessionSummary) -> SessionSum
         subagents: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
-        ..with_runs(
-            with_prompts(case.expected(run, got), &["Use a sub-agent."]),
-            &["ls"],
-        )
+        // `ls`: no test, lint or build run
+        ..with_prompts(case.expected(run, got), &[Typed::Scored("Use a sub-agent.", 0)])
     }
 }
 
@@ -386,10 +381,17 @@ fn compaction_is_counted_in_the_continued_session() {
             ..Default::default()
         },
         permission_modes: modes(|m| m.bypass_permissions = 1),
-        ..with_runs(with_prompts(case.expected(run, got), &[prompt]), &["echo hi"])
+        // "Run echo, write notes.txt, read it back.": one file named; `echo hi` is no test run
+        ..with_prompts(case.expected(run, got), &[Typed::Scored(prompt, 1)])
     };
     assert_summary(&before, &expected(&first, &before, 0), "before /compact");
-    assert_summary(&got, &expected(&second, &got, 1), "after /compact");
+    // Two client processes wrote this session: how the gap between them counts is issue 11's
+    // point 7 (its own change and test); here the active time is only bounded by the span.
+    let after = SessionSummary {
+        active_s: got.active_s,
+        ..expected(&second, &got, 1)
+    };
+    assert_summary(&got, &after, "after /compact");
 }
 
 const CLEAR_PROMPT: &str = "In `existing.txt`, rename \"line two\" to \"line 2\" so it matches the style of \
@@ -426,11 +428,6 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             CLEAR_PROMPT,
         ],
     );
-    let commands = [
-        "cargo test",
-        "cargo clippy --all-targets -- -D warnings",
-        "cargo build --release",
-    ];
     let got = case.check(&first);
     let want_first = SessionSummary {
         tools: ToolCounts {
@@ -443,14 +440,17 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             ..Default::default()
         },
         edit_batches: 1,
-        verified_batches: u32::from(is_test_run("cargo test")),
+        // `cargo test` after the edit: the batch is verified
+        verified_batches: 1,
+        // `cargo test`, `cargo clippy --all-targets -- -D warnings`, `cargo build --release`
+        test_runs: 1,
+        lint_runs: 1,
+        build_runs: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
         claude_md_project: true,
         claude_md_user: true,
-        ..with_runs(
-            with_prompts(case.expected(&first, &got), &[CLEAR_PROMPT]),
-            &commands,
-        )
+        // `existing.txt` and `@CLAUDE.md`: two files named
+        ..with_prompts(case.expected(&first, &got), &[Typed::Scored(CLEAR_PROMPT, 2)])
     };
     assert_summary(&got, &want_first, "first prompt");
 
@@ -475,13 +475,18 @@ fn verified_batch_runs_file_refs_clarity_follow_up_and_both_claude_md() {
             ..Default::default()
         },
         edit_batches: 2,
-        verified_batches: u32::from(is_test_run("cargo test")),
+        verified_batches: 1,
+        test_runs: 1,
+        lint_runs: 1,
+        build_runs: 1,
         permission_modes: modes(|m| m.bypass_permissions = 2),
         claude_md_project: true,
         claude_md_user: true,
-        ..with_runs(
-            with_prompts(case.expected(&second, &got), &[CLEAR_PROMPT, "yes"]),
-            &commands,
+        // two client processes (`--continue`): see the compaction test
+        active_s: got.active_s,
+        ..with_prompts(
+            case.expected(&second, &got),
+            &[Typed::Scored(CLEAR_PROMPT, 2), Typed::FollowUp("yes")],
         )
     };
     assert_summary(&got, &want, "after the follow-up");
@@ -531,6 +536,53 @@ fn both_install_routes_at_once_count_nothing_twice() {
 }
 
 #[test]
+fn installed_hooks_stay_silent_and_succeed_when_the_binary_is_gone() {
+    let Some(case) = Case::new("binary-gone") else {
+        return;
+    };
+    // `prompt1 install` run from a copy of the binary, which is then deleted (as a person who
+    // removes prompt1 without `prompt1 uninstall` would).
+    let bin_dir = case.root.join("gone-bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin dir");
+    let exe = bin_dir.join("prompt1");
+    std::fs::copy(BIN, &exe).expect("copy prompt1");
+    let hooks = case.hooks_file_for(&exe, "gone-config");
+    std::fs::remove_file(&exe).expect("remove the copy");
+    let scenario = case.client.harness_file("scenarios/basic.json");
+    let run = case.run(
+        "gone",
+        &scenario,
+        &[
+            "--hooks",
+            s(&hooks),
+            "--prompt",
+            "Run echo, write notes.txt, read it back.",
+        ],
+    );
+    let ids = run.session_ids();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // Every hook ran (the Stop summary names the guarded command), none failed or printed.
+    let fired = run.stop_hook_commands(&ids[0]);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].starts_with("command -v '"), "{fired:?}");
+    run.assert_hooks_silent_and_successful(&ids[0]);
+    // What the unguarded command gave: the client printing `SessionEnd hook [...] failed:
+    // /bin/sh: 1: ...: not found`, and async hook responses with exit code 127 in the transcript.
+    let stderr = common::read_lossy(&run.dir.join("stderr"));
+    assert!(!stderr.contains("not found"), "client stderr: {stderr}");
+    let (main, _) = run.transcript_files(&ids[0]);
+    for line in common::read_lossy(&main).lines() {
+        assert!(!line.contains("not found"), "{line}");
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            if v["attachment"]["type"] == "async_hook_response" {
+                assert_eq!(v["attachment"]["exitCode"], 0, "{line}");
+            }
+        }
+    }
+    assert!(!run.data.exists(), "no prompt1 ran, so no data folder");
+}
+
+#[test]
 fn async_or_sync_hooks_lose_no_signal() {
     let Some(case) = Case::new("async") else { return };
     let scenario = case.client.harness_file("scenarios/subagent.json");
@@ -556,7 +608,7 @@ fn async_or_sync_hooks_lose_no_signal() {
 fn privacy_canaries_never_reach_prompt1_data_or_output() {
     let Some(case) = Case::new("canary") else { return };
     if common::which("git").is_none() {
-        eprintln!("skipped: git not found");
+        skip::skip("git not found");
         return;
     }
     let tag = common::random_hex(6);
@@ -604,20 +656,20 @@ fn privacy_canaries_never_reach_prompt1_data_or_output() {
     );
     let got = case.check(&run);
     let want = SessionSummary {
-        tools: ToolCounts { edit: 1, read: 1, shell: 2, ..Default::default() },
-        edits: EditDecisions { auto_allowed: 1, ..Default::default() },
+        tools: ToolCounts {
+            edit: 1,
+            read: 1,
+            shell: 2,
+            ..Default::default()
+        },
+        edits: EditDecisions {
+            auto_allowed: 1,
+            ..Default::default()
+        },
         edit_batches: 1,
         permission_modes: modes(|m| m.bypass_permissions = 1),
-        ..with_runs(
-            with_prompts(case.expected(&run, &got), &[&prompt_text]),
-            &[
-                &format!("echo {command} && printenv CANARY_ENV"),
-                &format!(
-                    "git remote add origin https://example.invalid/{repo}.git && git add -A && git -c \
-                     user.name=t -c user.email=t@example.invalid commit -q -m '{commit}' && git log -1 --format=%s"
-                ),
-            ],
-        )
+        // `echo ... && printenv ...` and the `git` commands: no test, lint or build run
+        ..with_prompts(case.expected(&run, &got), &[Typed::Scored(&prompt_text, 0)])
     };
     assert_summary(&got, &want, "canary session");
 
@@ -758,4 +810,18 @@ fn a_forked_session_counts_only_its_own_turns() {
     );
     // The parent's summary is unchanged by the fork.
     assert_eq!(second.recorded(&parent_id), parent);
+}
+
+#[test]
+fn transcript_times_are_read_by_hand() {
+    assert_eq!(common::rfc3339_ms("1970-01-01T00:00:00.000Z"), Some(0));
+    assert_eq!(
+        common::rfc3339_ms("2026-11-29T00:00:52Z"),
+        Some(1_795_910_452_000)
+    );
+    assert_eq!(
+        common::rfc3339_ms("2024-02-29T23:59:59.5Z"),
+        Some(1_709_251_199_500)
+    );
+    assert_eq!(common::rfc3339_ms("2026-11-29 00:00:52"), None);
 }

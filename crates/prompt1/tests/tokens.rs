@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // helpers of a test: a failure should panic with its cause
 
+mod skip;
+
 use prompt1_wire::ModelId;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -87,7 +89,7 @@ fn generated_transcripts_are_counted_to_the_token_by_day_model_and_session() {
     let tmp = tempfile::tempdir().unwrap();
     let tx = tmp.path().join("tx");
     let Some(expected) = generate(&tx, 40) else {
-        eprintln!("skipped: ../shared/bench/gen-transcripts.py not found");
+        skip::skip("../shared/bench/gen-transcripts.py not found");
         return;
     };
     let home = tmp.path().join("home");
@@ -175,7 +177,7 @@ fn import_twice_counts_once_and_matches_the_generator() {
     let tmp = tempfile::tempdir().unwrap();
     let tx = tmp.path().join("tx");
     let Some(expected) = generate(&tx, 12) else {
-        eprintln!("skipped: ../shared/bench/gen-transcripts.py not found");
+        skip::skip("../shared/bench/gen-transcripts.py not found");
         return;
     };
     let home = tmp.path().join("home");
@@ -230,7 +232,7 @@ fn import_merges_with_a_session_the_hook_already_recorded() {
     let tmp = tempfile::tempdir().unwrap();
     let tx = tmp.path().join("tx");
     let Some(_) = generate(&tx, 3) else {
-        eprintln!("skipped: ../shared/bench/gen-transcripts.py not found");
+        skip::skip("../shared/bench/gen-transcripts.py not found");
         return;
     };
     // The same sessions, imported fresh, are the reference.
@@ -304,7 +306,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn two_gigabyte_transcript_stays_under_64_mb() {
     if !Path::new("/usr/bin/time").exists() {
-        eprintln!("skipped: /usr/bin/time not installed (Debian package `time`)");
+        skip::skip("/usr/bin/time not installed (Debian package `time`)");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

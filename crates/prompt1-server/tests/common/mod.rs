@@ -24,6 +24,25 @@ pub enum Kind {
     Postgres,
 }
 
+/// Records that the calling test does not run, and why: a failure under `PROMPT1_REQUIRE_ALL=1`
+/// (set by `.ci/run`), otherwise a line on the real stderr (not libtest's capture, so the skip is
+/// visible in every run) and in the file `PROMPT1_SKIP_LOG` names (`scripts/test` counts them).
+#[track_caller]
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    if std::env::var("PROMPT1_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+        panic!("PROMPT1_REQUIRE_ALL=1 but {test} cannot run: {why}");
+    }
+    let line = format!("SKIPPED: {test}: {why}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    if let Some(log) = std::env::var_os("PROMPT1_SKIP_LOG").filter(|v| !v.is_empty()) {
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
 /// `PROMPT1_TEST_PG`, e.g. `postgres://postgres@127.0.0.1:5432`.
 pub fn pg_base() -> Option<String> {
     std::env::var("PROMPT1_TEST_PG")
@@ -41,12 +60,7 @@ pub struct PgDb {
 impl PgDb {
     pub async fn create() -> Option<Self> {
         let Some(base) = pg_base() else {
-            // Written to the real stderr (not libtest's capture) so the skip is visible in every run.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: PostgreSQL test (set PROMPT1_TEST_PG=postgres://postgres@127.0.0.1:5432 to run it)"
-            );
+            skip("PostgreSQL test (set PROMPT1_TEST_PG=postgres://postgres@127.0.0.1:5432 to run it)");
             return None;
         };
         let mut b = [0u8; 8];

@@ -16,8 +16,6 @@
 
 use hmac::{Hmac, Mac};
 use prompt1_signals::clarity::{self, PromptAssessment};
-use prompt1_signals::commands::classify_command_line;
-use prompt1_signals::files::count_file_refs;
 use prompt1_signals::summary::{FileRole, SessionAccumulator, SummaryInputs};
 use prompt1_wire::{
     ClientVersion, EditDecisions, EndReason, ModelId, ModelTokens, PermissionModeCounts, SessionKey,
@@ -29,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The prompt1 binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_prompt1");
@@ -69,14 +67,11 @@ impl Client {
     }
 }
 
-/// Finds the client and the harness, or says why the test is skipped (and fails instead when
-/// `PROMPT1_E2E_REQUIRED=1`, so that CI cannot skip silently).
+/// Finds the client and the harness, or says why the test is skipped (a failure under
+/// `PROMPT1_REQUIRE_ALL=1`, see `tests/skip/mod.rs`).
 pub fn client() -> Option<Client> {
     let skip = |why: String| {
-        if std::env::var("PROMPT1_E2E_REQUIRED").is_ok_and(|v| v == "1") {
-            panic!("PROMPT1_E2E_REQUIRED=1 but {why}");
-        }
-        eprintln!("skipped: {why}");
+        crate::skip::skip(&why);
         None
     };
     let claude = match std::env::var_os("CLAUDE_BIN").filter(|v| !v.is_empty()) {
@@ -161,8 +156,15 @@ impl Case {
     /// Runs the real `prompt1 install` with `CLAUDE_CONFIG_DIR` pointing into this case, and returns
     /// the settings.json it wrote (the hooks file for `run-scenario --hooks`).
     pub fn hooks_file(&self) -> PathBuf {
-        let config = self.root.join("install-config");
-        let out = Command::new(BIN)
+        self.hooks_file_for(Path::new(BIN), "install-config")
+    }
+
+    /// [`Case::hooks_file`] with `prompt1 install` run from the binary at `exe`, its settings.json
+    /// in `<root>/<config_name>`.
+    pub fn hooks_file_for(&self, exe: &Path, config_name: &str) -> PathBuf {
+        let config = self.root.join(config_name);
+        let exe_text = exe.to_str().expect("UTF-8 path");
+        let out = Command::new(exe)
             .arg("install")
             .env("CLAUDE_CONFIG_DIR", &config)
             .env("PROMPT1_HOME", self.root.join("install-data"))
@@ -178,9 +180,10 @@ impl Case {
             .expect("settings.json is JSON");
         for event in ["SessionStart", "Stop", "SubagentStop", "SessionEnd"] {
             let command = v["hooks"][event][0]["hooks"][0]["command"].as_str().unwrap_or("");
-            assert!(
-                command.contains(BIN) && command.ends_with(&format!("hook {event}")),
-                "{event}: {command}"
+            assert_eq!(
+                command,
+                format!("command -v '{exe_text}' >/dev/null 2>&1 && exec '{exe_text}' hook {event}; exit 0"),
+                "{event}"
             );
         }
         settings
@@ -328,19 +331,21 @@ impl Case {
             &recorded,
             "transcript fed directly vs recorded by the hooks",
         );
-        // time fields: within the test's own time
-        let now = SystemTime::now();
-        let minute = |t: SystemTime| (t.duration_since(UNIX_EPOCH).expect("clock").as_secs() / 60) as i64;
-        assert!(
-            (minute(self.started)..=minute(now)).contains(&recorded.started_minute),
-            "started_minute {} outside the test's time",
-            recorded.started_minute
+        // time fields, from the times the client wrote (not the test's clock): the start is the
+        // first conversation line's minute, the active time at most the conversation's span
+        let times = run.conversation_times_ms(session_id);
+        let (first, last) = (times.iter().min().copied(), times.iter().max().copied());
+        let (first, last) = (first.expect("timed lines"), last.expect("timed lines"));
+        assert_eq!(
+            recorded.started_minute,
+            run.started_minute(session_id),
+            "started_minute"
         );
-        let elapsed = now.duration_since(self.started).expect("clock").as_secs();
         assert!(
-            u64::from(recorded.active_s) <= elapsed + 1,
-            "active_s {} > {elapsed}",
-            recorded.active_s
+            i64::from(recorded.active_s) <= (last - first) / 1000,
+            "active_s {} > the conversation's span of {} ms",
+            recorded.active_s,
+            last - first
         );
         assert!(recorded.revision >= 1);
         recorded
@@ -599,6 +604,51 @@ impl Run {
         (main, subs)
     }
 
+    /// When the session's conversation happened, as the client wrote it: the times (milliseconds
+    /// since the epoch) of the `user`, `assistant` and `system` lines of its main transcript, read
+    /// here without the library (the expectation must not come from the code under test).
+    pub fn conversation_times_ms(&self, session_id: &str) -> Vec<i64> {
+        let (main, _) = self.transcript_files(session_id);
+        read_lossy(&main)
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|v| matches!(v["type"].as_str(), Some("user" | "assistant" | "system")))
+            .filter_map(|v| v["timestamp"].as_str().and_then(rfc3339_ms))
+            .collect()
+    }
+
+    /// The session's active time, by hand, for a session one client process wrote: the gaps
+    /// between its conversation lines in the order written, each counted when it is at most 30
+    /// minutes (the documented definition), in whole seconds. (Across processes, `--continue`,
+    /// the gap between them is no active time: not this function's case.)
+    pub fn active_s_one_process(&self, session_id: &str) -> u32 {
+        let mut last: Option<i64> = None;
+        let mut active_ms = 0;
+        for t in self.conversation_times_ms(session_id) {
+            match last {
+                Some(l) if t > l => {
+                    if t - l <= 30 * 60 * 1000 {
+                        active_ms += t - l;
+                    }
+                    last = Some(t);
+                }
+                Some(_) => {}
+                None => last = Some(t),
+            }
+        }
+        u32::try_from(active_ms / 1000).expect("a short session")
+    }
+
+    /// The session's start minute, by hand: the minute of its first conversation line.
+    pub fn started_minute(&self, session_id: &str) -> i64 {
+        let first = self
+            .conversation_times_ms(session_id)
+            .into_iter()
+            .min()
+            .expect("a timed conversation line");
+        first.div_euclid(60_000)
+    }
+
     /// The session's transcript files fed straight into the shared function, with the recorded
     /// summary's non-transcript inputs (key, revision, end reason, version).
     pub fn direct_summary(&self, session_id: &str, recorded: &SessionSummary) -> SessionSummary {
@@ -661,10 +711,33 @@ fn prompt1_processes_in(dir: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// The summary every test starts its expectation from: the non-deterministic fields (key, revision,
-/// start minute, active time) taken from `recorded` (and checked elsewhere), every signal zero, a
-/// `-p` session that ended (`other`), this build's version.
-pub fn base(recorded: &SessionSummary) -> SessionSummary {
+/// Milliseconds since the epoch of an RFC 3339 UTC time as the client writes it
+/// (`2026-12-04T17:20:01.123Z`), computed here by hand (days from the civil date, H. Hinnant's
+/// algorithm), not by the library under test.
+pub fn rfc3339_ms(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || !text.ends_with('Z') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let frac = text[19..text.len() - 1].strip_prefix('.').unwrap_or("");
+    let millis = format!("{frac:0<3}").get(..3)?.parse::<i64>().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hh) * 60 + mm) * 60_000 + ss * 1000 + millis)
+}
+
+/// The summary every test starts its expectation from: the key and revision taken from `recorded`
+/// (checked elsewhere), the start minute and active time as given (by hand, see
+/// [`Run::started_minute`] and [`Run::active_s_one_process`]), every signal zero, a `-p` session
+/// that ended (`other`), this build's version.
+pub fn base(recorded: &SessionSummary, started_minute: i64, active_s: u32) -> SessionSummary {
     let num = |s: &str| s.parse::<u16>().expect("version number");
     SessionSummary {
         schema: SCHEMA_V1,
@@ -672,8 +745,8 @@ pub fn base(recorded: &SessionSummary) -> SessionSummary {
         revision: recorded.revision,
         is_final: true,
         end_reason: EndReason::Other,
-        started_minute: recorded.started_minute,
-        active_s: recorded.active_s,
+        started_minute,
+        active_s,
         interactive: false,
         prompts: 0,
         follow_ups: 0,
@@ -703,40 +776,43 @@ pub fn base(recorded: &SessionSummary) -> SessionSummary {
     }
 }
 
-/// Adds the prompt signals of prompts the person typed, as the shared library scores them
-/// (clarity and file references are computed by their own functions, so the expectation follows
-/// the rubric as it evolves).
-pub fn with_prompts(mut s: SessionSummary, prompts: &[&str]) -> SessionSummary {
+/// A prompt the person typed, with what it is, told by hand: a short follow-up (counted, not
+/// scored), or a scored prompt and how many files it names.
+#[derive(Debug, Clone, Copy)]
+pub enum Typed<'a> {
+    /// "yes", "go on"...: every word a follow-up word (the rubric's list).
+    FollowUp(&'a str),
+    /// Scored, naming this many files.
+    Scored(&'a str, u32),
+}
+
+/// Adds the prompt signals of the prompts the person typed: the counts as told by hand in
+/// `prompts`. The clarity score of a scored prompt is the one value taken from the library (the
+/// rubric has its own tests, one per rule, in prompt1-signals); that the library also calls it a
+/// scored prompt (not a follow-up) is checked here.
+pub fn with_prompts(mut s: SessionSummary, prompts: &[Typed]) -> SessionSummary {
     for p in prompts {
         s.prompts += 1;
-        match clarity::assess(p) {
-            PromptAssessment::FollowUp => s.follow_ups += 1,
-            PromptAssessment::Scored { score, .. } => {
+        match *p {
+            Typed::FollowUp(text) => {
+                assert!(
+                    matches!(clarity::assess(text), PromptAssessment::FollowUp),
+                    "{text:?} is no follow-up for the rubric"
+                );
+                s.follow_ups += 1;
+            }
+            Typed::Scored(text, files) => {
+                let PromptAssessment::Scored { score, .. } = clarity::assess(text) else {
+                    panic!("{text:?} is a follow-up for the rubric");
+                };
                 s.clarity_scored += 1;
                 s.clarity_sum += u32::from(score.min(100));
+                s.file_refs += files;
+                s.prompts_with_file_refs += u32::from(files > 0);
             }
         }
-        let refs = count_file_refs(p);
-        s.file_refs += refs;
-        s.prompts_with_file_refs += u32::from(refs > 0);
     }
     s
-}
-
-/// Adds the test/lint/build runs of shell commands that ran, as the shared classifier counts them.
-pub fn with_runs(mut s: SessionSummary, commands: &[&str]) -> SessionSummary {
-    for c in commands {
-        let runs = classify_command_line(c);
-        s.test_runs += runs.test;
-        s.lint_runs += runs.lint;
-        s.build_runs += runs.build;
-    }
-    s
-}
-
-/// Whether the shared classifier calls `command` a test run.
-pub fn is_test_run(command: &str) -> bool {
-    classify_command_line(command).test > 0
 }
 
 /// Asserts two summaries are equal, naming the fields that differ.

@@ -67,10 +67,9 @@ impl Sandbox {
         String::from_utf8(o.stdout).unwrap()
     }
 
-    /// The recorded summaries, by `report --json`.
+    /// The recorded summaries: the `sessions` of `report --json`.
     fn summaries(&self) -> Vec<Value> {
-        serde_json::from_str::<Value>(&self.ok(&["report", "--json"]))
-            .unwrap()
+        serde_json::from_str::<Value>(&self.ok(&["report", "--json"])).unwrap()["sessions"]
             .as_array()
             .unwrap()
             .clone()

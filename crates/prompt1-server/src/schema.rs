@@ -54,10 +54,20 @@ pub const METRICS: [&str; 27] = [
     "cache_read_tokens",
 ];
 
+/// Migration 2, the same on both backends: per-organization settings (minimum group size,
+/// retention) as columns of `orgs`, which is already a tenant table under row-level security,
+/// and an index for retention's deletes by start time.
+const ORG_SETTINGS: &str = r#"
+ALTER TABLE orgs ADD COLUMN min_group_size BIGINT NOT NULL DEFAULT 3 CHECK (min_group_size BETWEEN 3 AND 1000);
+ALTER TABLE orgs ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 365 CHECK (retention_days BETWEEN 60 AND 3650);
+CREATE INDEX sessions_started ON sessions (org_id, started_minute);
+"#;
+
 /// SQLite migrations: (version, SQL).
-pub const SQLITE: [(i64, &str); 1] = [(
-    1,
-    r#"
+pub const SQLITE: [(i64, &str); 2] = [
+    (
+        1,
+        r#"
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -232,12 +242,15 @@ CREATE VIEW user_totals AS
     SELECT org_id, user_id, sum(sessions) AS sessions, sum(prompts) AS prompts, sum(active_s) AS active_s
     FROM user_daily GROUP BY org_id, user_id;
 "#,
-)];
+    ),
+    (2, ORG_SETTINGS),
+];
 
 /// PostgreSQL migrations: (version, SQL).
-pub const POSTGRES: [(i64, &str); 1] = [(
-    1,
-    r#"
+pub const POSTGRES: [(i64, &str); 2] = [
+    (
+        1,
+        r#"
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -518,4 +531,6 @@ CREATE VIEW user_totals WITH (security_invoker = true) AS
     FROM user_daily GROUP BY org_id, user_id;
 GRANT SELECT ON user_totals TO prompt1_app;
 "#,
-)];
+    ),
+    (2, ORG_SETTINGS),
+];

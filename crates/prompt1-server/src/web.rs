@@ -9,8 +9,11 @@
 
 use crate::auth::{self, Refreshed, Role, TokenPair, User, ACCESS_COOKIE, REFRESH_COOKIE};
 use crate::error::ApiError;
+use crate::extract::ApiPath;
+use crate::ids::DeviceId;
 use crate::orgs::{self, Joiner};
-use crate::AppState;
+use crate::policy::{self, Caller};
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -203,11 +206,13 @@ async fn home(State(st): State<AppState>, WebUser(user): WebUser) -> Result<Html
             body.push_str("<p>You are not in an organization yet. Open an invite link from your admin.</p>")
         }
         Some(m) => {
+            let caller = Caller::of(&user)?;
+            let me = policy::own_data(&caller);
             body.push_str(&format!("<p>Role: {}.</p>", m.role.as_str()));
             body.push_str("<h2>Connect a machine</h2><p>On your machine run <code>prompt1 login ");
             body.push_str(&esc(&st.cfg.base_url()));
             body.push_str("</code> and approve the code it shows.</p><h2>Your devices</h2>");
-            let devices = orgs::list_devices(&st, &user).await?;
+            let devices = orgs::list_devices(&st, &me).await?;
             if devices.is_empty() {
                 body.push_str("<p>No devices yet.</p>");
             } else {
@@ -219,13 +224,13 @@ async fn home(State(st): State<AppState>, WebUser(user): WebUser) -> Result<Html
                         None => format!(
                             "<form method=\"post\" action=\"/devices/{id}/revoke\">{csrf}\
                              <button type=\"submit\" aria-label=\"Revoke device {short}\">Revoke</button></form>",
-                            id = esc(&d.device_id),
-                            short = esc(&d.device_id[..8.min(d.device_id.len())])
+                            id = esc(d.device_id.as_str()),
+                            short = esc(&d.device_id.as_str()[..8])
                         ),
                     };
                     body.push_str(&format!(
                         "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{status}</td></tr>",
-                        esc(&d.device_id[..8.min(d.device_id.len())]),
+                        esc(&d.device_id.as_str()[..8]),
                         fmt_time(d.created_at),
                         d.last_seen_at.map(fmt_time).unwrap_or_else(|| "never".into()),
                     ));
@@ -233,7 +238,7 @@ async fn home(State(st): State<AppState>, WebUser(user): WebUser) -> Result<Html
                 body.push_str("</table>");
             }
             body.push_str("<h2>Recent sessions</h2>");
-            let sessions = orgs::recent_sessions(&st, &user, 20).await?;
+            let sessions = orgs::recent_sessions(&st, &me, 20).await?;
             if sessions.is_empty() {
                 body.push_str("<p>No sessions uploaded yet.</p>");
             } else {
@@ -537,7 +542,8 @@ async fn device_submit(
 ) -> Result<Response, ApiError> {
     check_csrf(&st, &headers, &user, &f.csrf)?;
     let approve = f.decision == "approve";
-    match orgs::decide_device_login(&st, &user, &f.user_code, approve).await {
+    let me = policy::own_data(&Caller::of(&user)?);
+    match orgs::decide_device_login(&st, &me, &f.user_code, approve).await {
         Ok(()) if approve => Ok(page(
             "Device approved",
             "<p id=\"result\">Device approved. Return to your terminal: prompt1 is now connected.</p>\
@@ -561,12 +567,14 @@ async fn device_submit(
 async fn revoke_device(
     State(st): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<DeviceId>,
     WebUser(user): WebUser,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&st, &headers, &user, &f.csrf)?;
-    orgs::revoke_device(&st, &user, &id).await?;
+    let caller = Caller::of(&user)?;
+    let labels = policy::device_labels(&st, &caller, &id).await?;
+    orgs::revoke_device(&st, &policy::manage_device(&caller, labels.as_ref())?).await?;
     Ok(Redirect::to("/").into_response())
 }
 
@@ -583,7 +591,8 @@ async fn new_invite(
     Form(f): Form<NewInviteForm>,
 ) -> Result<Response, ApiError> {
     check_csrf(&st, &headers, &user, &f.csrf)?;
-    let url = orgs::create_invite(&st, user.member()?, &user.user_id, f.role, None).await?;
+    let grant = policy::admin(&Caller::of(&user)?)?;
+    let url = orgs::create_invite(&st, &grant, f.role, None).await?;
     Ok(page(
         "Invite link",
         &format!(

@@ -971,13 +971,13 @@ async fn cross_org_isolation(kind: Kind) {
         .unwrap()
         .to_owned();
 
-    // Org B's admin, using org A's ids, finds nothing and changes nothing.
+    // Org B's admin, using org A's ids, finds nothing and changes nothing: 404, as for a missing id.
     for (m, path, body, want) in [
         (
             Method::GET,
             format!("/api/v1/teams/{a_team}/rollups"),
             None,
-            StatusCode::OK,
+            StatusCode::NOT_FOUND,
         ),
         (
             Method::PUT,

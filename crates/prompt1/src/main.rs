@@ -9,6 +9,7 @@ mod errlog;
 mod hook;
 mod import;
 mod install;
+mod local_coach;
 mod paths;
 mod pricing;
 mod remote;
@@ -60,9 +61,10 @@ enum Command {
     Uninstall,
     /// Show whether hooks are installed, where data lives, what is pending, and the last errors.
     Status,
-    /// Your recent sessions and their signals (local, no server needed).
+    /// Your recent sessions, your proficiency score over the last 14 days and coaching tips
+    /// (computed locally, no server needed).
     Report {
-        /// Print JSON instead of a table.
+        /// Print one JSON object: `sessions`, `proficiency` and `coaching`.
         #[arg(long)]
         json: bool,
         /// How many sessions to show.
@@ -198,7 +200,7 @@ fn run(command: Command) -> Result<()> {
             json,
             limit,
             tokens: None,
-        } => report::report(&data_dir()?, json, limit),
+        } => report::report(&data_dir()?, json, limit, timefmt::now_secs().div_euclid(86_400)),
         Command::Audit { json } => report::audit(&data_dir()?, json),
         Command::Login { server_url } => {
             let data = data_dir()?;

@@ -6,6 +6,7 @@
 use crate::collect::load_states;
 use crate::errlog;
 use crate::install;
+use crate::local_coach;
 use crate::paths::{claude_config_dirs, claude_settings_file, DataDir};
 use crate::timefmt;
 use anyhow::{Context, Result};
@@ -207,12 +208,31 @@ pub fn token_report(data: &DataDir, by: crate::tokens::GroupBy, json: bool) -> R
     Ok(())
 }
 
-/// `prompt1 report`.
-pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
-    let sessions: Vec<SessionSummary> = load_summaries(data).into_iter().take(limit).collect();
+/// What `prompt1 report --json` prints: the recent sessions, the local score and the tips.
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    /// The most recent sessions, newest first (at most `--limit`).
+    sessions: &'a [SessionSummary],
+    /// The score over the last 14 days.
+    proficiency: &'a prompt1_coach::Proficiency,
+    /// At most three tips.
+    coaching: &'a [prompt1_coach::Tip],
+}
+
+/// `prompt1 report`: the recent sessions, then the proficiency score and coaching tips over the
+/// last 14 days ending `today` (a UTC day number), computed here with the coach crate.
+pub fn report(data: &DataDir, json: bool, limit: usize, today: i64) -> Result<()> {
+    let all = load_summaries(data);
+    let coach = local_coach::local_coaching(&all, today);
+    let sessions: Vec<SessionSummary> = all.into_iter().take(limit).collect();
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
+        let body = ReportJson {
+            sessions: &sessions,
+            proficiency: &coach.proficiency,
+            coaching: &coach.coaching,
+        };
+        serde_json::to_writer_pretty(&mut out, &body)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -279,6 +299,8 @@ pub fn report(data: &DataDir, json: bool, limit: usize) -> Result<()> {
             "-".into()
         }
     )?;
+    writeln!(out)?;
+    local_coach::print(&coach, &mut out)?;
     Ok(())
 }
 

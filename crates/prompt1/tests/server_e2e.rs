@@ -523,9 +523,11 @@ impl Local {
         out
     }
 
-    /// Every local summary (`prompt1 report --json`).
+    /// Every local summary (`prompt1 report --json`'s `sessions`).
     fn report(&self) -> Vec<SessionSummary> {
-        serde_json::from_slice(&self.run(&["report", "--json", "--limit", "1000000"]).stdout).unwrap()
+        let report: Value =
+            serde_json::from_slice(&self.run(&["report", "--json", "--limit", "1000000"]).stdout).unwrap();
+        serde_json::from_value(report["sessions"].clone()).unwrap()
     }
 
     /// `prompt1 sync`'s one-line report.

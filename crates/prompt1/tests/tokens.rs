@@ -196,7 +196,7 @@ fn import_twice_counts_once_and_matches_the_generator() {
     let second = run_json(&["report", "--json", "--limit", "1000"], &home);
     assert_eq!(first, second, "a second import changes nothing");
     let mut total = [0u64; 4];
-    for s in first.as_array().unwrap() {
+    for s in first["sessions"].as_array().unwrap() {
         assert_eq!(s["final"], true, "old sessions are finalized");
         for t in s["tokens"].as_array().unwrap() {
             add(
@@ -265,7 +265,8 @@ fn import_merges_with_a_session_the_hook_already_recorded() {
     std::fs::write(&main, &full).unwrap();
     import(&home);
     let strip = |v: Value| -> Vec<Value> {
-        v.as_array()
+        v["sessions"]
+            .as_array()
             .unwrap()
             .iter()
             .map(|s| {

@@ -28,8 +28,9 @@ use crate::db::{exec, run, Conn, DbError, DbResult, OrgTx};
 use crate::error::ApiError;
 use crate::ids::{DeviceId, TeamId, UserId};
 use crate::policy::{OwnData, TeamRollups};
-use crate::schema::METRICS;
+use crate::schema::{COACH_OFFSET, METRICS};
 use crate::state::AppState;
+use prompt1_coach::Tally;
 use prompt1_wire::upload::{RejectReason, UploadAck, UploadResult, UploadStatus};
 use prompt1_wire::{SessionKey, SessionSummary, WireError, CURRENT_SCHEMA};
 use serde::Deserialize;
@@ -40,8 +41,21 @@ use std::sync::LazyLock;
 /// Number of rollup counters.
 pub const N: usize = METRICS.len();
 
-/// The rollup counters one summary contributes.
+/// The rollup counters one summary contributes: its own, then the coach's tally of it (all zero
+/// for a scripted session).
 pub fn metrics_of(s: &SessionSummary) -> [i64; N] {
+    let mut out = [0i64; N];
+    out[..COACH_OFFSET].copy_from_slice(&base_metrics_of(s));
+    for (o, v) in out[COACH_OFFSET..]
+        .iter_mut()
+        .zip(Tally::from_summary(s).to_array())
+    {
+        *o = i64::try_from(v).unwrap_or(i64::MAX);
+    }
+    out
+}
+
+fn base_metrics_of(s: &SessionSummary) -> [i64; COACH_OFFSET] {
     let t = |f: fn(&prompt1_wire::ModelTokens) -> u64| s.tokens.iter().map(|r| f(r) as i64).sum::<i64>();
     let b = |v: bool| i64::from(v);
     [
@@ -388,6 +402,8 @@ pub async fn ingest(
     let Batch { mut results, items } = batch;
     let mut user_deltas: Deltas = BTreeMap::new();
     let mut team_deltas: Deltas = BTreeMap::new();
+    // Tokens by model: not in the PostgreSQL batch statement, so counted here for every path.
+    let mut models = ModelDeltas::new();
 
     // Insert first: new sessions (the common case) cost one statement for the whole batch. A key
     // that already exists, or that a concurrent request is inserting (PostgreSQL waits for it), is
@@ -427,6 +443,7 @@ pub async fn ingest(
     for key in &inserted {
         if let Some(item) = items.get(key) {
             results[item.index].status = UploadStatus::Stored;
+            models.add(dev.team_id.as_ref(), &item.summary, 1);
         }
     }
 
@@ -457,6 +474,8 @@ pub async fn ingest(
                 &item.summary,
                 1,
             );
+            models.add(old.team_id.as_ref(), &old.summary, -1);
+            models.add(old.team_id.as_ref(), &item.summary, 1);
             results[item.index].status = UploadStatus::Stored;
         }
         update_rows(tx, now, &dev, &updates).await?;
@@ -472,10 +491,96 @@ pub async fn ingest(
         .filter_map(|((team, day), m)| Some((team.as_ref()?.as_str(), *day, m)))
         .collect();
     apply(tx, "team_daily", "team_id", &team_rows).await?;
+    models.apply(tx, &dev.user_id).await?;
     Ok(UploadAck {
         max_schema: CURRENT_SCHEMA,
         results,
     })
+}
+
+/// Token counters of one model: input, output, cache creation, cache read.
+pub const MODEL_COUNTERS: [&str; 4] = [
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+];
+
+/// Per (team or, for `None`, the uploader; day; model) the token deltas of a batch.
+struct ModelDeltas(BTreeMap<(Option<TeamId>, i64, &'static str), [i64; 4]>);
+
+impl ModelDeltas {
+    fn new() -> Self {
+        Self(BTreeMap::new())
+    }
+
+    /// Adds `sign` times a session's tokens by model to the user's and, when it has one, the team's.
+    fn add(&mut self, team_id: Option<&TeamId>, s: &SessionSummary, sign: i64) {
+        let day = day_of(s);
+        for t in &s.tokens {
+            let v = [t.input, t.output, t.cache_creation, t.cache_read]
+                .map(|x| sign * i64::try_from(x).unwrap_or(i64::MAX));
+            let mut bump = |key: Option<TeamId>| {
+                let slot = self.0.entry((key, day, t.model.as_str())).or_insert([0; 4]);
+                for (a, b) in slot.iter_mut().zip(v) {
+                    *a += b;
+                }
+            };
+            bump(None);
+            if let Some(team) = team_id {
+                bump(Some(team.clone()));
+            }
+        }
+    }
+
+    /// Adds the deltas to `user_model_daily` (for `user`) and `team_model_daily`, one multi-row
+    /// upsert per table (rows whose deltas are all zero skipped).
+    async fn apply(&self, tx: &mut OrgTx, user: &UserId) -> DbResult<()> {
+        let (mut users, mut teams) = (Vec::new(), Vec::new());
+        for ((team, day, model), v) in &self.0 {
+            if v.iter().all(|x| *x == 0) {
+                continue;
+            }
+            match team {
+                None => users.push((user.as_str(), *day, *model, v)),
+                Some(t) => teams.push((t.as_str(), *day, *model, v)),
+            }
+        }
+        apply_models(tx, "user_model_daily", "user_id", &users).await?;
+        apply_models(tx, "team_model_daily", "team_id", &teams).await
+    }
+}
+
+async fn apply_models(
+    tx: &mut OrgTx,
+    table: &str,
+    who: &str,
+    rows: &[(&str, i64, &str, &[i64; 4])],
+) -> DbResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values = values_list(rows.len(), 8, matches!(tx.conn, Conn::Pg(_)));
+    let cols = MODEL_COUNTERS.join(", ");
+    let sets = MODEL_COUNTERS
+        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {table} (org_id, {who}, day, model, {cols}) VALUES {values} \
+         ON CONFLICT (org_id, {who}, day, model) DO UPDATE SET {sets}"
+    );
+    let org = tx.org().clone();
+    exec!(&mut tx.conn, c => {
+        let mut q = sqlx::query(&sql);
+        for (id, day, model, v) in rows {
+            q = q.bind(&org).bind(*id).bind(*day).bind(*model);
+            for x in v.iter() {
+                q = q.bind(*x);
+            }
+        }
+        q.execute(c).await
+    })?;
+    Ok(())
 }
 
 /// Adds `sign` times a session's counters to the user's rollup and, when it has one, the team's.

@@ -7,7 +7,8 @@
 //!
 //! This root only declares the modules and wires the application together. The modules read
 //! top-down, each importing only from those listed after it:
-//! routers (`web`, `api`) -> flows and views (`orgs`, `ingest`, `org_settings`, `retention`) ->
+//! routers (`web`, `api`) -> flows and views (`orgs`, `ingest`, `org_settings`, `retention`, `me`,
+//! `team_overview`, over `tallies` and `pricing`) ->
 //! `policy` (every access decision) -> `auth` (verified principals) -> `state` (shared state) ->
 //! `keys`, `password`, `audit` -> `db` (storage, the `run!`/`exec!` query macros), `schema` ->
 //! `ids`, `clock`, `config`, `error`, `extract`.
@@ -23,13 +24,17 @@ pub mod extract;
 pub mod ids;
 pub mod ingest;
 pub mod keys;
+pub mod me;
 pub mod org_settings;
 pub mod orgs;
 pub mod password;
 pub mod policy;
+pub mod pricing;
 pub mod retention;
 pub mod schema;
 pub mod state;
+pub mod tallies;
+pub mod team_overview;
 pub mod web;
 
 pub use orgs::setup_link;

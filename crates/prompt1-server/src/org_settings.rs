@@ -126,3 +126,33 @@ pub async fn update(st: &AppState, grant: &AdminGrant, update: &OrgSettingsUpdat
     tx.commit().await?;
     Ok(next)
 }
+
+/// Why an aggregate is not shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WithheldReason {
+    /// It would cover fewer people than the organization's minimum group size.
+    BelowMinGroupSize,
+}
+
+/// An aggregate left out, and why: it would describe fewer people than the minimum group size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Withheld {
+    /// Why.
+    pub reason: WithheldReason,
+    /// How many people the aggregate would have covered.
+    pub members: u32,
+    /// The organization's minimum group size.
+    pub min_group_size: u32,
+}
+
+impl Withheld {
+    /// `Some` when `members` people are fewer than `min_group_size`.
+    pub fn check(members: u32, min_group_size: u32) -> Option<Self> {
+        (members < min_group_size).then_some(Self {
+            reason: WithheldReason::BelowMinGroupSize,
+            members,
+            min_group_size,
+        })
+    }
+}

@@ -15,7 +15,7 @@ use crate::org_settings;
 use crate::state::AppState;
 
 /// The rollup tables cleared with the sessions, keyed by `day`.
-pub const DAILY_TABLES: [&str; 2] = ["user_daily", "team_daily"];
+pub const DAILY_TABLES: [&str; 4] = ["user_daily", "team_daily", "user_model_daily", "team_model_daily"];
 
 /// What one run deleted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

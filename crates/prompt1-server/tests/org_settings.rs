@@ -105,7 +105,10 @@ async fn retention_deletes_old_days(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(report.sessions, 1);
-    assert_eq!(report.rollup_rows, 2, "the user's and the team's row of that day");
+    assert_eq!(
+        report.rollup_rows, 4,
+        "the user's and the team's daily row of that day, and their tokens-by-model rows (one model)"
+    );
     let days = |j: serde_json::Value| -> Vec<i64> {
         j.as_array()
             .unwrap()
@@ -142,7 +145,7 @@ async fn retention_deletes_old_days(kind: Kind) {
     let r = prompt1_server::retention::apply(&s.state.db, s.state.now())
         .await
         .unwrap();
-    assert_eq!((r.sessions, r.rollup_rows), (1, 2));
+    assert_eq!((r.sessions, r.rollup_rows), (1, 4));
     assert_eq!(days(s.get_json("/api/v1/me/rollups", &member).await), vec![TODAY]);
     // An upload of an already deleted old session is stored again (the client decides what it
     // sends); retention removes it at its next run.

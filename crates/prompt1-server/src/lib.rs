@@ -8,11 +8,13 @@
 //! This root only declares the modules and wires the application together. The modules read
 //! top-down, each importing only from those listed after it:
 //! routers (`web`, `api`) -> flows and views (`orgs`, `ingest`, `org_settings`, `retention`, `me`,
-//! `team_overview`, over `tallies` and `pricing`) ->
+//! `team_overview`, `account`, `admin_views`, `lookups`, over `tallies` and `pricing`) ->
 //! `policy` (every access decision) -> `auth` (verified principals) -> `state` (shared state) ->
 //! `keys`, `password`, `audit` -> `db` (storage, the `run!`/`exec!` query macros), `schema` ->
 //! `ids`, `clock`, `config`, `error`, `extract`.
 
+pub mod account;
+pub mod admin_views;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -24,6 +26,7 @@ pub mod extract;
 pub mod ids;
 pub mod ingest;
 pub mod keys;
+pub mod lookups;
 pub mod me;
 pub mod org_settings;
 pub mod orgs;
@@ -48,11 +51,13 @@ pub fn app(state: AppState) -> Router {
         .merge(web::routes())
         .nest("/api/v1", api::routes())
         .merge(api::ops_routes())
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(web::errors::fallback)
+        .method_not_allowed_fallback(web::errors::method_not_allowed)
         .layer(axum::middleware::from_fn(api::track))
+        .layer(axum::middleware::from_fn(audit::with_address))
         .layer(axum::extract::DefaultBodyLimit::max(state.cfg.max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(web::errors::html_errors))
         .with_state(state)
 }
 
@@ -70,7 +75,8 @@ pub async fn serve(
             std::time::Duration::from_secs(state.cfg.retention_interval_s),
         )
     });
-    let result = axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await;
     if let Some(task) = retention {

@@ -101,6 +101,14 @@ ALTER TABLE orgs ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 365 CHECK (re
 CREATE INDEX sessions_started ON sessions (org_id, started_minute);
 "#;
 
+/// Migration 4, the same on both backends: the network address each audited action came from
+/// (null for the server's own actions and for rows written before this migration), and an index
+/// for the admin page's newest-first listing.
+const AUDIT_ADDRESS: &str = r#"
+ALTER TABLE audit_log ADD COLUMN address TEXT;
+CREATE INDEX audit_log_recent ON audit_log (org_id, at);
+"#;
+
 /// Migration 3, SQLite: the coach's counters on both daily rollups, and tokens by model per user
 /// and per team per day (for tokens and cost by model without reading sessions).
 const COACH_ROLLUPS_SQLITE: &str = r#"
@@ -278,7 +286,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON user_model_daily, team_model_daily TO pr
 "#;
 
 /// SQLite migrations: (version, SQL).
-pub const SQLITE: [(i64, &str); 3] = [
+pub const SQLITE: [(i64, &str); 4] = [
     (
         1,
         r#"
@@ -459,10 +467,11 @@ CREATE VIEW user_totals AS
     ),
     (2, ORG_SETTINGS),
     (3, COACH_ROLLUPS_SQLITE),
+    (4, AUDIT_ADDRESS),
 ];
 
 /// PostgreSQL migrations: (version, SQL).
-pub const POSTGRES: [(i64, &str); 3] = [
+pub const POSTGRES: [(i64, &str); 4] = [
     (
         1,
         r#"
@@ -749,4 +758,5 @@ GRANT SELECT ON user_totals TO prompt1_app;
     ),
     (2, ORG_SETTINGS),
     (3, COACH_ROLLUPS_POSTGRES),
+    (4, AUDIT_ADDRESS),
 ];

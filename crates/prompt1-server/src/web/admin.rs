@@ -100,6 +100,17 @@ async fn render_admin(
     let devices = admin_views::org_devices(st, &grant).await?;
     let audit = admin_views::audit_log(st, &grant, AUDIT_ROWS).await?;
     let team_names: BTreeMap<&TeamId, &str> = teams.iter().map(|t| (&t.team_id, t.name.as_str())).collect();
+    // Audit subjects are ids; show the member's email or the team's name where we know it.
+    let mut names: BTreeMap<String, String> = members
+        .iter()
+        .map(|m| (m.user_id.to_string(), m.email.clone()))
+        .collect();
+    names.extend(teams.iter().map(|t| (t.team_id.to_string(), format!("team {}", t.name))));
+    names.extend(
+        devices
+            .iter()
+            .map(|d| (d.device_id.to_string(), format!("device {}", d.device_id.as_str().get(..8).unwrap_or_default()))),
+    );
     let team_name = |t: Option<&TeamId>| {
         t.and_then(|t| team_names.get(t).map(|n| n.to_string()))
             .unwrap_or_else(|| "no team".into())

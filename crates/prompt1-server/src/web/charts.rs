@@ -92,14 +92,15 @@ pub fn bars(labels: Labels<'_>, x: &[String], values: &[f64]) -> String {
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..max)?;
+            // An integer range is inclusive here: `0..n - 1` gives exactly n slots.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .light_line_style(GRID)
             .bold_line_style(GRID)
             .axis_style(INK)
-            .label_style(("sans-serif", 13).into_font().color(&INK))
+            .label_style(("sans-serif", 16).into_font().color(&INK))
             .x_labels(n)
             .x_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(i) if i % step == 0 => x.get(*i).cloned().unwrap_or_default(),
@@ -156,7 +157,7 @@ pub fn lines(labels: Labels<'_>, x: &[String], series: &[Series<'_>], y_max: Opt
             .light_line_style(GRID)
             .bold_line_style(GRID)
             .axis_style(INK)
-            .label_style(("sans-serif", 13).into_font().color(&INK))
+            .label_style(("sans-serif", 16).into_font().color(&INK))
             .x_labels(n)
             .x_label_formatter(&|v| {
                 let i = v.round();
@@ -200,7 +201,7 @@ pub fn lines(labels: Labels<'_>, x: &[String], series: &[Series<'_>], y_max: Opt
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.9))
                 .border_style(GRID)
-                .label_font(("sans-serif", 13).into_font().color(&INK))
+                .label_font(("sans-serif", 16).into_font().color(&INK))
                 .position(SeriesLabelPosition::UpperLeft)
                 .draw()?;
         }
@@ -212,9 +213,15 @@ pub fn lines(labels: Labels<'_>, x: &[String], series: &[Series<'_>], y_max: Opt
     wrap(labels, drawn)
 }
 
-/// `1234` -> `1.2k`, `2500000` -> `2.5M`, small numbers as they are (one decimal at most).
+/// `1234` -> `1.2k`, `2500000` -> `2.5M`, small numbers as they are (one decimal at most), and
+/// numbers below one with two significant digits (`0.00071` -> `0.00071`), so a cent-sized axis
+/// does not read `0.0` at every tick.
 pub fn short_number(v: f64) -> String {
     let a = v.abs();
+    if a > 0.0 && a < 1.0 {
+        let decimals = (-a.log10()).floor() as usize + 2;
+        return format!("{v:.decimals$}");
+    }
     if a >= 1e6 {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e4 {
@@ -300,5 +307,8 @@ mod tests {
         assert_eq!(short_number(1234.0), "1.2k");
         assert_eq!(short_number(45_000.0), "45k");
         assert_eq!(short_number(2_500_000.0), "2.5M");
+        assert_eq!(short_number(0.0), "0");
+        assert_eq!(short_number(0.5), "0.50");
+        assert_eq!(short_number(0.00071), "0.00071");
     }
 }

@@ -129,14 +129,28 @@ fn advice(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
+/// `no such resource` -> `No such resource.`
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// Renders the error page for `status` with `message`.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
     let (title, next_step) = advice(status);
+    let message = sentence(message);
     let page = ErrorPage {
         title,
         nav: None,
         status: status.as_u16(),
-        message,
+        message: &message,
         next_step,
         sign_in: status == StatusCode::UNAUTHORIZED,
     };

@@ -13,6 +13,20 @@ use crate::policy::AdminGrant;
 use crate::state::AppState;
 use serde::Serialize;
 
+/// Rows as read: (invite id, role, team, creator's email, created, expires).
+type InviteRow = (String, String, Option<TeamId>, Option<String>, i64, i64);
+/// Rows as read: (device, owner, owner's email, approved, last seen, revoked).
+type DeviceRow = (DeviceId, UserId, String, i64, Option<i64>, Option<i64>);
+/// Rows as read: (at, actor id, actor's email, event, subject, address).
+type AuditRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 /// A pending invite.
 #[derive(Debug, Clone, Serialize)]
 pub struct InviteView {
@@ -34,7 +48,7 @@ pub struct InviteView {
 pub async fn pending_invites(st: &AppState, grant: &AdminGrant) -> ApiResult<Vec<InviteView>> {
     let mut tx = st.db.begin_org(grant.scope()).await?;
     let org = tx.org().clone();
-    let rows: Vec<(String, String, Option<TeamId>, Option<String>, i64, i64)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<InviteRow> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT i.invite_id, i.role, i.team_id, u.email, i.created_at, i.expires_at FROM invites i \
          LEFT JOIN users u ON u.user_id = i.created_by \
          WHERE i.org_id = $1 AND i.used_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at DESC, i.invite_id",
@@ -111,7 +125,7 @@ pub struct OrgDeviceView {
 pub async fn org_devices(st: &AppState, grant: &AdminGrant) -> ApiResult<Vec<OrgDeviceView>> {
     let mut tx = st.db.begin_org(grant.scope()).await?;
     let org = tx.org().clone();
-    let rows: Vec<(DeviceId, UserId, String, i64, Option<i64>, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<DeviceRow> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT d.device_id, d.user_id, u.email, d.created_at, d.last_seen_at, d.revoked_at FROM devices d \
          JOIN users u ON u.user_id = d.user_id WHERE d.org_id = $1 ORDER BY u.email, d.created_at DESC",
     )
@@ -154,14 +168,7 @@ pub struct AuditView {
 pub async fn audit_log(st: &AppState, grant: &AdminGrant, limit: i64) -> ApiResult<Vec<AuditView>> {
     let mut tx = st.db.begin_org(grant.scope()).await?;
     let org = tx.org().clone();
-    let rows: Vec<(
-        i64,
-        Option<String>,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<AuditRow> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT a.at, a.actor_user_id, u.email, a.event, a.subject_id, a.address FROM audit_log a \
          LEFT JOIN users u ON u.user_id = a.actor_user_id \
          WHERE a.org_id = $1 ORDER BY a.at DESC, a.event_id LIMIT $2",

@@ -1229,7 +1229,7 @@ async fn device_login_edges(kind: Kind) {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.text().contains("the form expired"), "{}", r.text());
+    assert!(r.text().contains("The form expired"), "{}", r.text());
     let r = s
         .form(
             "/device",
@@ -1320,7 +1320,7 @@ async fn pages_invite_and_sign_out(kind: Kind) {
         .unwrap();
     let refused = s.send(req).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(refused.text().contains("cross-site form posts are refused"));
+    assert!(refused.text().contains("Cross-site form posts are refused."));
     let page = s
         .form(
             "/admin/invites",

@@ -105,12 +105,17 @@ async fn render_admin(
         .iter()
         .map(|m| (m.user_id.to_string(), m.email.clone()))
         .collect();
-    names.extend(teams.iter().map(|t| (t.team_id.to_string(), format!("team {}", t.name))));
     names.extend(
-        devices
+        teams
             .iter()
-            .map(|d| (d.device_id.to_string(), format!("device {}", d.device_id.as_str().get(..8).unwrap_or_default()))),
+            .map(|t| (t.team_id.to_string(), format!("team {}", t.name))),
     );
+    names.extend(devices.iter().map(|d| {
+        (
+            d.device_id.to_string(),
+            format!("device {}", d.device_id.as_str().get(..8).unwrap_or_default()),
+        )
+    }));
     let team_name = |t: Option<&TeamId>| {
         t.and_then(|t| team_names.get(t).map(|n| n.to_string()))
             .unwrap_or_else(|| "no team".into())

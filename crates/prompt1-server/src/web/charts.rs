@@ -103,7 +103,7 @@ pub fn bars(labels: Labels<'_>, x: &[String], values: &[f64]) -> String {
             .label_style(("sans-serif", 16).into_font().color(&INK))
             .x_labels(n)
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if i % step == 0 => x.get(*i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) if i.is_multiple_of(step) => x.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
             .y_labels(5)
@@ -161,7 +161,7 @@ pub fn lines(labels: Labels<'_>, x: &[String], series: &[Series<'_>], y_max: Opt
             .x_labels(n)
             .x_label_formatter(&|v| {
                 let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) % step == 0 {
+                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize).is_multiple_of(step) {
                     x.get(i as usize).cloned().unwrap_or_default()
                 } else {
                     String::new()

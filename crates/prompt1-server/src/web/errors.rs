@@ -230,6 +230,69 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// A layer outside the page handlers (here: a stand-in rate limiter) answers 429 in JSON;
+    /// on a page path the browser gets the HTML page with the message and what to do, under
+    /// `/api` the JSON stays, and the limiter's headers survive.
+    #[tokio::test]
+    async fn an_outer_layers_json_error_becomes_a_page_only_on_page_paths() {
+        async fn limited() -> Response {
+            (
+                [(header::RETRY_AFTER, "60")],
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many sign-in attempts",
+                ),
+            )
+                .into_response()
+        }
+        let app = axum::Router::new()
+            .route("/login", get(limited))
+            .route("/api/v1/auth/login", get(limited))
+            .layer(axum::middleware::from_fn(html_errors));
+        let call = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let r = app
+                    .oneshot(
+                        Request::builder()
+                            .uri(path)
+                            .body(axum::body::Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap();
+                let (parts, body) = r.into_parts();
+                let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+                (parts, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+        let (parts, html) = call("/login").await;
+        assert_eq!(parts.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(parts.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(parts.headers[header::RETRY_AFTER], "60");
+        assert!(html.contains("<h1>Too many requests</h1>"), "{html}");
+        assert!(html.contains("Too many sign-in attempts.") && html.contains("Wait a minute"));
+        let (parts, json) = call("/api/v1/auth/login").await;
+        assert_eq!(parts.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            json,
+            r#"{"error":{"code":"rate_limited","message":"too many sign-in attempts"}}"#
+        );
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(sentence("no such resource"), "No such resource.");
+        assert_eq!(sentence("Done!"), "Done!");
+        assert_eq!(sentence(""), "");
+    }
 
     #[test]
     fn pages_and_api_are_told_apart_by_path() {

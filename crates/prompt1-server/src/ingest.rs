@@ -768,7 +768,7 @@ pub struct DayTotals {
     /// Days since the Unix epoch (UTC).
     pub day: i64,
     /// The counters, by name.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub totals: BTreeMap<&'static str, i64>,
 }
 

@@ -14,7 +14,7 @@ use crate::org_settings::{self, OrgSettings, OrgSettingsUpdate};
 use crate::orgs::{self, DeviceCode, DeviceGrant, DeviceView, Joiner, MemberView, SessionView, TeamView};
 use crate::policy::{self, Caller};
 use crate::state::AppState;
-use crate::team_overview::{self, TeamOverviewView};
+use crate::team_overview::{self, TeamOverviewView, TeamRollupsView};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -522,16 +522,19 @@ async fn team_overview(
     Ok(Json(team_overview::read(&st, &grant).await?))
 }
 
-/// A team's daily totals (admins, and managers of that team).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups", responses((status = 200, body = Vec<DayTotals>)))]
+/// A team's daily totals (admins, and managers of that team); a day with fewer active members
+/// than the minimum group size, and a team with fewer members, is withheld.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups",
+    params(("team_id" = String, Path, description = "team id")),
+    responses((status = 200, body = TeamRollupsView), (status = 403), (status = 404)))]
 async fn team_rollups(
     State(st): State<AppState>,
     caller: Caller,
     ApiPath(team_id): ApiPath<TeamId>,
-) -> ApiResult<Json<Vec<DayTotals>>> {
+) -> ApiResult<Json<TeamRollupsView>> {
     let labels = policy::team_labels(&st, &caller, &team_id).await?;
     let grant = policy::team_rollups(&caller, labels.as_ref())?;
-    Ok(Json(ingest::team_rollups(&st, &grant).await?))
+    Ok(Json(team_overview::read_rollups(&st, &grant).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

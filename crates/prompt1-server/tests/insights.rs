@@ -333,7 +333,56 @@ async fn revisions_move_coach_counters(kind: Kind) {
     let _ = (&o.m2, &o.s1);
 }
 
+/// Daily team totals: a day with fewer active members than the minimum group size is withheld.
+async fn team_rollups_withhold_small_days(kind: Kind) {
+    let Some(o) = org(kind).await else { return };
+    let s = &o.s;
+    // zed and m2 also work today: three active members (m1, zed, m2).
+    for (dev, key, prompts) in [(&o.devices[0], 20u8, 2u32), (&o.devices[2], 21, 3)] {
+        let r = s.upload(dev, vec![v(&summary_on(key, 1, prompts, TODAY))]).await;
+        assert_eq!(r.json()["results"][0]["status"], "stored");
+    }
+    let view = s
+        .get_json(&format!("/api/v1/teams/{}/rollups", o.big), &o.manager)
+        .await;
+    assert_eq!(view["members"], 3);
+    assert!(view["withheld"].is_null());
+    let days = view["days"].as_array().unwrap();
+    let summary: Vec<(i64, i64, bool)> = days
+        .iter()
+        .map(|d| {
+            (
+                d["day"].as_i64().unwrap(),
+                d["active_members"].as_i64().unwrap(),
+                d["totals"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (MONDAY - 3, 1, true),
+            (MONDAY, 1, true),
+            (TODAY - 1, 2, true),
+            (TODAY, 3, false)
+        ]
+    );
+    assert_eq!(days[2]["withheld"], withheld(2, 3));
+    let today = &days[3]["totals"];
+    assert_eq!(today["day"], TODAY);
+    assert_eq!(today["totals"]["sessions"], 3);
+    assert_eq!(today["totals"]["prompts"], 6 + 2 + 3);
+    assert_eq!(today["totals"]["coach_prompts"], 6 + 2 + 3);
+    // The two-member team: withheld whole.
+    let small = s
+        .get_json(&format!("/api/v1/teams/{}/rollups", o.small), &o.admin)
+        .await;
+    assert_eq!(small["withheld"], withheld(2, 3));
+    assert_eq!(small["days"], json!([]));
+}
+
 both_backends!(
+    team_rollups_withhold_small_days,
     team_overview_numbers,
     my_proficiency_and_coaching,
     revisions_move_coach_counters

@@ -492,33 +492,70 @@ fn route_table_matches_the_openapi_document() {
     assert_eq!(documented, table);
 }
 
-/// The new views have fully typed schemas: no free-form objects.
+/// Every object in `v` has typed properties (or typed map values): no free-form `Object`.
+fn free_form_objects(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if m.get("type") == Some(&json!("object"))
+                && !m.contains_key("properties")
+                && !m.get("additionalProperties").is_some_and(|a| a.is_object())
+            {
+                out.push(at.to_owned());
+            }
+            for (k, x) in m {
+                free_form_objects(x, &format!("{at}.{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                free_form_objects(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The new endpoints' request and response schemas are fully typed: no free-form objects.
 #[test]
 fn new_views_have_typed_schemas() {
     let doc = serde_json::to_value(prompt1_server::api::openapi_doc()).unwrap();
     let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut found = Vec::new();
     for name in [
         "ProficiencyView",
         "CoachingView",
         "TeamOverviewView",
+        "TeamRollupsView",
+        "TeamDay",
+        "DayTotals",
         "WeekView",
         "WeekTotals",
         "ModelUsage",
         "MemberScore",
+        "ScoreDistribution",
         "Withheld",
         "OrgSettings",
+        "OrgSettingsUpdate",
         "Tip",
         "Proficiency",
+        "Component",
+        "Evidence",
         "OrgDistribution",
         "ClaudeMdEffect",
     ] {
         let s = schemas
             .get(name)
-            .unwrap_or_else(|| panic!("schema {name} missing"));
-        assert!(
-            !s.to_string().contains("\"type\":\"object\"}") || s.get("properties").is_some(),
-            "{name} is typed"
-        );
+            .unwrap_or_else(|| panic!("schema {name} missing from the document"));
+        free_form_objects(s, name, &mut found);
+    }
+    assert!(found.is_empty(), "free-form objects: {found:?}");
+    for path in [
+        "/api/v1/me/proficiency",
+        "/api/v1/me/coaching",
+        "/api/v1/teams/{team_id}/overview",
+        "/api/v1/org/settings",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
 }
 

@@ -81,7 +81,15 @@ fn axis_max(max: f64) -> f64 {
 
 /// A bar chart: one bar per label.
 pub fn bars(labels: Labels<'_>, x: &[String], values: &[f64]) -> String {
-    let max = axis_max(values.iter().copied().fold(0.0, f64::max));
+    let data_max = values.iter().copied().fold(0.0, f64::max);
+    // Counts get whole-number ticks only (no "0.5 sessions").
+    let counts = values.iter().all(|v| v.fract() == 0.0);
+    let max = if counts {
+        axis_max(data_max).ceil().max(1.0)
+    } else {
+        axis_max(data_max)
+    };
+    let y_ticks = if counts { (max as usize + 1).min(6) } else { 5 };
     let mut out = String::new();
     let drawn = (|| -> Result<(), Box<dyn std::error::Error + '_>> {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
@@ -91,7 +99,7 @@ pub fn bars(labels: Labels<'_>, x: &[String], values: &[f64]) -> String {
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(28)
-            .y_label_area_size(56)
+            .y_label_area_size(76)
             // An integer range is inclusive here: `0..n - 1` gives exactly n slots.
             .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..max)?;
         chart
@@ -106,8 +114,14 @@ pub fn bars(labels: Labels<'_>, x: &[String], values: &[f64]) -> String {
                 SegmentValue::CenterOf(i) if i.is_multiple_of(step) => x.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
-            .y_labels(5)
-            .y_label_formatter(&|v| short_number(*v))
+            .y_labels(y_ticks)
+            .y_label_formatter(&|v| {
+                if counts && v.fract() != 0.0 {
+                    String::new()
+                } else {
+                    short_number(*v)
+                }
+            })
             .y_desc(labels.y_desc)
             .draw()?;
         chart.draw_series(
@@ -149,7 +163,7 @@ pub fn lines(labels: Labels<'_>, x: &[String], series: &[Series<'_>], y_max: Opt
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .x_label_area_size(28)
-            .y_label_area_size(56)
+            .y_label_area_size(76)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..max)?;
         chart
             .configure_mesh()

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{enc, http, summary_on, v, RunningServer};
+use common::{http, summary_on, v, RunningServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::Write;
@@ -517,6 +517,29 @@ async fn member_manager_and_admin_pages_in_chromium() {
     b.assert_accessible("the withheld team page").await;
     b.shot("team-withheld").await;
 
+    // Approving a device says which login and which account it acts for.
+    let code = tokio::task::spawn_blocking({
+        let srv = srv.clone();
+        move || api(&srv, "POST", "/api/v1/device/code", None, None)
+    })
+    .await
+    .unwrap();
+    let uc = code["user_code"].as_str().unwrap().to_owned();
+    b.open(&format!("/device?code={uc}")).await;
+    let request =
+        b.c.find(Locator::Id("request"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        request.contains(&uc) && request.contains("admin@acme.test") && request.contains("Acme"),
+        "{request}"
+    );
+    b.assert_accessible("the device approval page").await;
+    b.shot("device-approve").await;
+
     // A refused admin change re-renders the page with the message (400).
     b.open("/admin").await;
     b.fill("min_group_size", "2").await;
@@ -534,8 +557,41 @@ async fn member_manager_and_admin_pages_in_chromium() {
     );
     b.assert_accessible("the admin page with a form error").await;
 
-    // The sign-in page, with its error.
+    // An invite, opened by someone without an account.
+    let invite = tokio::task::spawn_blocking({
+        let srv = srv.clone();
+        move || {
+            let admin = api(
+                &srv,
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": "admin@acme.test", "password": PW})),
+            )["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            api(
+                &srv,
+                "POST",
+                "/api/v1/invites",
+                Some(&admin),
+                Some(json!({"role": "member"})),
+            )["token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    })
+    .await
+    .unwrap();
     b.c.delete_all_cookies().await.unwrap();
+    let html = b.open(&format!("/invite/{invite}")).await;
+    assert!(html.contains("Acme") && html.contains("Create account and join"));
+    b.assert_accessible("the invite page").await;
+    b.shot("invite").await;
+
+    // The sign-in page, with its error.
     b.open("/login").await;
     b.fill("email", "admin@acme.test").await;
     b.fill("password", "wrong password").await;
@@ -544,8 +600,6 @@ async fn member_manager_and_admin_pages_in_chromium() {
     b.assert_accessible("the sign-in page with an error").await;
     b.shot("sign-in").await;
 
-    // The team CSV, as the manager would download it (through the API client, same cookies).
-    let _ = enc;
     b.c.clone().close().await.unwrap();
     let srv = std::sync::Arc::try_unwrap(srv).ok().unwrap();
     tokio::task::spawn_blocking(move || srv.stop()).await.unwrap();

@@ -6,59 +6,330 @@
 
 use crate::auth::{self, Device, DeviceToken, Refreshed, Role, TokenPair, User};
 use crate::error::{ApiError, ApiResult};
+pub use crate::extract::{ApiJson, ApiPath};
+use crate::ids::{DeviceId, OrgId, TeamId, UserId};
 use crate::ingest::{self, DayTotals, RawBatch};
+use crate::me::{self, CoachingView, ProficiencyView};
+use crate::org_settings::{self, OrgSettings, OrgSettingsUpdate};
 use crate::orgs::{self, DeviceCode, DeviceGrant, DeviceView, Joiner, MemberView, SessionView, TeamView};
-use crate::AppState;
-use axum::extract::{FromRequest, Path, Request, State};
+use crate::policy::{self, Caller};
+use crate::state::AppState;
+use crate::team_overview::{self, TeamOverviewView, TeamRollupsView};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::{Json, Router};
 use prompt1_wire::upload::{UploadAck, MAX_BATCH};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
-/// `Json<T>` whose rejection is an [`ApiError`].
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
+/// Which credentials a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// None (sign-in, device login, invite acceptance, this document).
+    Public,
+    /// A signed-in person, in an organization or not.
+    User,
+    /// A signed-in member of an organization; what they may do is decided by `policy`.
+    Member,
+    /// A device token (upload only).
+    Device,
+}
 
-impl<T: Serialize> IntoResponse for ApiJson<T> {
-    fn into_response(self) -> Response {
-        Json(self.0).into_response()
-    }
+/// One route of the JSON API, as listed by [`route_table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path under `/api/v1`, with `{param}` placeholders.
+    pub path: &'static str,
+    /// Credentials it takes.
+    pub access: Access,
+}
+
+/// The routes and their handlers, in one list, so the exported table is the router.
+fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    vec![
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/openapi.json",
+                access: Access::Public,
+            },
+            get(openapi),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/login",
+                access: Access::Public,
+            },
+            post(login),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/refresh",
+                access: Access::Public,
+            },
+            post(refresh),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/logout",
+                access: Access::User,
+            },
+            post(logout),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/password",
+                access: Access::User,
+            },
+            post(change_password),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me",
+                access: Access::User,
+            },
+            get(me),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/rollups",
+                access: Access::Member,
+            },
+            get(my_rollups),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/sessions",
+                access: Access::Member,
+            },
+            get(my_sessions),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/proficiency",
+                access: Access::Member,
+            },
+            get(my_proficiency),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/coaching",
+                access: Access::Member,
+            },
+            get(my_coaching),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/invites",
+                access: Access::Member,
+            },
+            post(create_invite),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/invites/accept",
+                access: Access::Public,
+            },
+            post(accept_invite),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/org/leave",
+                access: Access::Member,
+            },
+            post(leave),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/org/settings",
+                access: Access::Member,
+            },
+            get(get_org_settings),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/settings",
+                access: Access::Member,
+            },
+            put(put_org_settings),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/org/members",
+                access: Access::Member,
+            },
+            get(members),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/org/members/{user_id}",
+                access: Access::Member,
+            },
+            delete(remove_member),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/members/{user_id}/role",
+                access: Access::Member,
+            },
+            put(set_role),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/members/{user_id}/team",
+                access: Access::Member,
+            },
+            put(set_team),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams",
+                access: Access::Member,
+            },
+            get(teams),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/teams",
+                access: Access::Member,
+            },
+            post(create_team),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/teams/{team_id}",
+                access: Access::Member,
+            },
+            put(rename_team),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/teams/{team_id}",
+                access: Access::Member,
+            },
+            delete(delete_team),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams/{team_id}/rollups",
+                access: Access::Member,
+            },
+            get(team_rollups),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams/{team_id}/overview",
+                access: Access::Member,
+            },
+            get(team_overview),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/devices",
+                access: Access::Member,
+            },
+            get(devices),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/devices/{device_id}",
+                access: Access::Member,
+            },
+            delete(revoke_device),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/code",
+                access: Access::Public,
+            },
+            post(device_code),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/token",
+                access: Access::Public,
+            },
+            post(device_token),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/approve",
+                access: Access::Member,
+            },
+            post(device_approve),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/deny",
+                access: Access::Member,
+            },
+            post(device_deny),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/revoke",
+                access: Access::Device,
+            },
+            post(device_revoke_self),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/ingest",
+                access: Access::Device,
+            },
+            post(ingest_batch),
+        ),
+    ]
+}
+
+/// Every route of the JSON API (the access-matrix test is generated from it: a route added here
+/// without a row in the matrix fails that test).
+pub fn route_table() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
 }
 
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/auth/password", post(change_password))
-        .route("/me", get(me))
-        .route("/me/rollups", get(my_rollups))
-        .route("/me/sessions", get(my_sessions))
-        .route("/invites", post(create_invite))
-        .route("/invites/accept", post(accept_invite))
-        .route("/org/leave", post(leave))
-        .route("/org/members", get(members))
-        .route("/org/members/{user_id}", delete(remove_member))
-        .route("/org/members/{user_id}/role", put(set_role))
-        .route("/org/members/{user_id}/team", put(set_team))
-        .route("/teams", get(teams).post(create_team))
-        .route("/teams/{team_id}", put(rename_team).delete(delete_team))
-        .route("/teams/{team_id}/rollups", get(team_rollups))
-        .route("/devices", get(devices))
-        .route("/devices/{device_id}", delete(revoke_device))
-        .route("/device/code", post(device_code))
-        .route("/device/token", post(device_token))
-        .route("/device/approve", post(device_approve))
-        .route("/device/deny", post(device_deny))
-        .route("/device/revoke", post(device_revoke_self))
-        .route("/ingest", post(ingest_batch))
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (spec, handler)| r.route(spec.path, handler))
         .fallback(not_found)
 }
 
@@ -190,11 +461,11 @@ async fn change_password(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 struct MeResponse {
-    user_id: String,
+    user_id: UserId,
     email: String,
-    org_id: Option<String>,
+    org_id: Option<OrgId>,
     role: Option<Role>,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
 }
 
 /// Who am I.
@@ -211,37 +482,59 @@ async fn me(user: User) -> Json<MeResponse> {
 
 /// My daily totals.
 #[utoipa::path(get, path = "/api/v1/me/rollups", responses((status = 200, body = Vec<DayTotals>)))]
-async fn my_rollups(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<DayTotals>>> {
-    let m = user.member()?;
-    let mut tx = st.db.begin_org(&m.scope).await?;
-    let rows = ingest::read_rollups(&mut tx, false, &user.user_id).await?;
-    tx.commit().await?;
-    Ok(Json(rows))
+async fn my_rollups(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<DayTotals>>> {
+    Ok(Json(ingest::my_rollups(&st, &policy::own_data(&caller)).await?))
 }
 
 /// My recently received sessions.
 #[utoipa::path(get, path = "/api/v1/me/sessions", responses((status = 200, body = Vec<SessionView>)))]
-async fn my_sessions(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<SessionView>>> {
-    Ok(Json(orgs::recent_sessions(&st, &user, 100).await?))
+async fn my_sessions(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<SessionView>>> {
+    Ok(Json(
+        orgs::recent_sessions(&st, &policy::own_data(&caller), 100).await?,
+    ))
 }
 
-/// A team's daily totals (admins, and managers of that team).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups", responses((status = 200, body = Vec<DayTotals>)))]
+/// My proficiency score (or what is missing), its components, and its trend over 8 weeks.
+#[utoipa::path(get, path = "/api/v1/me/proficiency", responses((status = 200, body = ProficiencyView)))]
+async fn my_proficiency(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<ProficiencyView>> {
+    Ok(Json(me::read_proficiency(&st, &policy::own_data(&caller)).await?))
+}
+
+/// My coaching tips, the organization's distribution they compare with, and the CLAUDE.md effect.
+/// Only the caller's own: no route returns another person's coaching.
+#[utoipa::path(get, path = "/api/v1/me/coaching", responses((status = 200, body = CoachingView)))]
+async fn my_coaching(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<CoachingView>> {
+    Ok(Json(me::read_coaching(&st, &policy::own_data(&caller)).await?))
+}
+
+/// A team's weekly overview: aggregates (withheld below the minimum group size), the score
+/// distribution, and members' scores for admins and the team's managers.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/overview",
+    params(("team_id" = String, Path, description = "team id")),
+    responses((status = 200, body = TeamOverviewView), (status = 403), (status = 404)))]
+async fn team_overview(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(team_id): ApiPath<TeamId>,
+) -> ApiResult<Json<TeamOverviewView>> {
+    let labels = policy::team_labels(&st, &caller, &team_id).await?;
+    let grant = policy::team_overview(&caller, labels.as_ref())?;
+    Ok(Json(team_overview::read(&st, &grant).await?))
+}
+
+/// A team's daily totals (admins, and managers of that team); a day with fewer active members
+/// than the minimum group size, and a team with fewer members, is withheld.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups",
+    params(("team_id" = String, Path, description = "team id")),
+    responses((status = 200, body = TeamRollupsView), (status = 403), (status = 404)))]
 async fn team_rollups(
     State(st): State<AppState>,
-    user: User,
-    Path(team_id): Path<String>,
-) -> ApiResult<Json<Vec<DayTotals>>> {
-    let m = user.member()?;
-    let allowed =
-        m.role == Role::Admin || (m.role == Role::Manager && m.team_id.as_deref() == Some(&team_id));
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
-    let mut tx = st.db.begin_org(&m.scope).await?;
-    let rows = ingest::read_rollups(&mut tx, true, &team_id).await?;
-    tx.commit().await?;
-    Ok(Json(rows))
+    caller: Caller,
+    ApiPath(team_id): ApiPath<TeamId>,
+) -> ApiResult<Json<TeamRollupsView>> {
+    let labels = policy::team_labels(&st, &caller, &team_id).await?;
+    let grant = policy::team_rollups(&caller, labels.as_ref())?;
+    Ok(Json(team_overview::read_rollups(&st, &grant).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -249,7 +542,7 @@ async fn team_rollups(
 struct InviteRequest {
     role: Role,
     #[serde(default)]
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -262,10 +555,18 @@ struct InviteResponse {
 #[utoipa::path(post, path = "/api/v1/invites", request_body = InviteRequest, responses((status = 201, body = InviteResponse)))]
 async fn create_invite(
     State(st): State<AppState>,
-    user: User,
+    caller: Caller,
     ApiJson(r): ApiJson<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<InviteResponse>)> {
-    let url = orgs::create_invite(&st, user.member()?, &user.user_id, r.role, r.team_id.as_deref()).await?;
+    let grant = policy::admin(&caller)?;
+    let team = match &r.team_id {
+        Some(t) => Some(policy::use_team(
+            &caller,
+            policy::team_labels(&st, &caller, t).await?.as_ref(),
+        )?),
+        None => None,
+    };
+    let url = orgs::create_invite(&st, &grant, r.role, team.as_ref()).await?;
     let token = url.rsplit('/').next().unwrap_or_default().to_owned();
     Ok((StatusCode::CREATED, Json(InviteResponse { url, token })))
 }
@@ -303,25 +604,58 @@ async fn accept_invite(
 
 /// Leaves the organization.
 #[utoipa::path(post, path = "/api/v1/org/leave", responses((status = 204)))]
-async fn leave(State(st): State<AppState>, user: User) -> ApiResult<StatusCode> {
-    orgs::leave(&st, &user).await?;
+async fn leave(State(st): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    orgs::leave(&st, &policy::own_data(&caller)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organization's settings (every member may read them).
+#[utoipa::path(get, path = "/api/v1/org/settings", responses((status = 200, body = OrgSettings)))]
+async fn get_org_settings(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<OrgSettings>> {
+    Ok(Json(
+        org_settings::read(&st, &policy::org_settings(&caller)).await?,
+    ))
+}
+
+/// Changes the organization's settings (admins). `min_group_size` is at least 3;
+/// `retention_days` is 60 to 3650.
+#[utoipa::path(put, path = "/api/v1/org/settings", request_body = OrgSettingsUpdate,
+    responses((status = 200, body = OrgSettings), (status = 400, description = "min_group_size_too_small, min_group_size_too_large, retention_out_of_range")))]
+async fn put_org_settings(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(r): ApiJson<OrgSettingsUpdate>,
+) -> ApiResult<Json<OrgSettings>> {
+    let grant = policy::admin(&caller)?;
+    Ok(Json(org_settings::update(&st, &grant, &r).await?))
 }
 
 /// Lists members (admins: all; managers: their team).
 #[utoipa::path(get, path = "/api/v1/org/members", responses((status = 200, body = Vec<MemberView>)))]
-async fn members(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<MemberView>>> {
-    Ok(Json(orgs::list_members(&st, user.member()?).await?))
+async fn members(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<MemberView>>> {
+    Ok(Json(
+        orgs::list_members(&st, &policy::list_members(&caller)?).await?,
+    ))
+}
+
+async fn member_grant(st: &AppState, caller: &Caller, target: &UserId) -> ApiResult<policy::ManageMember> {
+    let labels = policy::member_labels(st, caller, target).await?;
+    Ok(policy::manage_member(caller, labels.as_ref())?)
+}
+
+async fn team_grant(st: &AppState, caller: &Caller, team: &TeamId) -> ApiResult<policy::ManageTeam> {
+    let labels = policy::team_labels(st, caller, team).await?;
+    Ok(policy::manage_team(caller, labels.as_ref())?)
 }
 
 /// Removes a member (admins).
 #[utoipa::path(delete, path = "/api/v1/org/members/{user_id}", responses((status = 204)))]
 async fn remove_member(
     State(st): State<AppState>,
-    user: User,
-    Path(target): Path<String>,
+    caller: Caller,
+    ApiPath(target): ApiPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    orgs::remove_member(&st, user.member()?, &user.user_id, &target).await?;
+    orgs::remove_member(&st, &member_grant(&st, &caller, &target).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -335,36 +669,46 @@ struct RoleRequest {
 #[utoipa::path(put, path = "/api/v1/org/members/{user_id}/role", request_body = RoleRequest, responses((status = 204)))]
 async fn set_role(
     State(st): State<AppState>,
-    user: User,
-    Path(target): Path<String>,
+    caller: Caller,
+    ApiPath(target): ApiPath<UserId>,
     ApiJson(r): ApiJson<RoleRequest>,
 ) -> ApiResult<StatusCode> {
-    orgs::set_role(&st, user.member()?, &user.user_id, &target, r.role).await?;
+    orgs::set_role(&st, &member_grant(&st, &caller, &target).await?, r.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TeamMoveRequest {
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
 }
 
 /// Moves a member to a team or out of teams (admins).
 #[utoipa::path(put, path = "/api/v1/org/members/{user_id}/team", request_body = TeamMoveRequest, responses((status = 204)))]
 async fn set_team(
     State(st): State<AppState>,
-    user: User,
-    Path(target): Path<String>,
+    caller: Caller,
+    ApiPath(target): ApiPath<UserId>,
     ApiJson(r): ApiJson<TeamMoveRequest>,
 ) -> ApiResult<StatusCode> {
-    orgs::set_team(&st, user.member()?, &user.user_id, &target, r.team_id.as_deref()).await?;
+    let grant = member_grant(&st, &caller, &target).await?;
+    let team = match &r.team_id {
+        Some(t) => Some(policy::use_team(
+            &caller,
+            policy::team_labels(&st, &caller, t).await?.as_ref(),
+        )?),
+        None => None,
+    };
+    orgs::set_team(&st, &grant, team.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Lists teams.
 #[utoipa::path(get, path = "/api/v1/teams", responses((status = 200, body = Vec<TeamView>)))]
-async fn teams(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<TeamView>>> {
-    Ok(Json(orgs::list_teams(&st, user.member()?).await?))
+async fn teams(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TeamView>>> {
+    Ok(Json(
+        orgs::list_teams(&st, &policy::org_directory(&caller)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -377,12 +721,13 @@ struct TeamRequest {
 #[utoipa::path(post, path = "/api/v1/teams", request_body = TeamRequest, responses((status = 201, body = TeamView)))]
 async fn create_team(
     State(st): State<AppState>,
-    user: User,
+    caller: Caller,
     ApiJson(r): ApiJson<TeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
+    let grant = policy::admin(&caller)?;
     Ok((
         StatusCode::CREATED,
-        Json(orgs::create_team(&st, user.member()?, &user.user_id, &r.name).await?),
+        Json(orgs::create_team(&st, &grant, &r.name).await?),
     ))
 }
 
@@ -390,11 +735,11 @@ async fn create_team(
 #[utoipa::path(put, path = "/api/v1/teams/{team_id}", request_body = TeamRequest, responses((status = 204)))]
 async fn rename_team(
     State(st): State<AppState>,
-    user: User,
-    Path(team_id): Path<String>,
+    caller: Caller,
+    ApiPath(team_id): ApiPath<TeamId>,
     ApiJson(r): ApiJson<TeamRequest>,
 ) -> ApiResult<StatusCode> {
-    orgs::rename_team(&st, user.member()?, &team_id, &r.name).await?;
+    orgs::rename_team(&st, &team_grant(&st, &caller, &team_id).await?, &r.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -402,27 +747,28 @@ async fn rename_team(
 #[utoipa::path(delete, path = "/api/v1/teams/{team_id}", responses((status = 204)))]
 async fn delete_team(
     State(st): State<AppState>,
-    user: User,
-    Path(team_id): Path<String>,
+    caller: Caller,
+    ApiPath(team_id): ApiPath<TeamId>,
 ) -> ApiResult<StatusCode> {
-    orgs::delete_team(&st, user.member()?, &user.user_id, &team_id).await?;
+    orgs::delete_team(&st, &team_grant(&st, &caller, &team_id).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// My devices.
 #[utoipa::path(get, path = "/api/v1/devices", responses((status = 200, body = Vec<DeviceView>)))]
-async fn devices(State(st): State<AppState>, user: User) -> ApiResult<Json<Vec<DeviceView>>> {
-    Ok(Json(orgs::list_devices(&st, &user).await?))
+async fn devices(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<DeviceView>>> {
+    Ok(Json(orgs::list_devices(&st, &policy::own_data(&caller)).await?))
 }
 
 /// Revokes one of my devices.
 #[utoipa::path(delete, path = "/api/v1/devices/{device_id}", responses((status = 204)))]
 async fn revoke_device(
     State(st): State<AppState>,
-    user: User,
-    Path(id): Path<String>,
+    caller: Caller,
+    ApiPath(id): ApiPath<DeviceId>,
 ) -> ApiResult<StatusCode> {
-    orgs::revoke_device(&st, &user, &id).await?;
+    let labels = policy::device_labels(&st, &caller, &id).await?;
+    orgs::revoke_device(&st, &policy::manage_device(&caller, labels.as_ref())?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -458,10 +804,10 @@ struct UserCodeRequest {
 #[utoipa::path(post, path = "/api/v1/device/approve", request_body = UserCodeRequest, responses((status = 204)))]
 async fn device_approve(
     State(st): State<AppState>,
-    user: User,
+    caller: Caller,
     ApiJson(r): ApiJson<UserCodeRequest>,
 ) -> ApiResult<StatusCode> {
-    orgs::decide_device_login(&st, &user, &r.user_code, true).await?;
+    orgs::decide_device_login(&st, &policy::own_data(&caller), &r.user_code, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -469,10 +815,10 @@ async fn device_approve(
 #[utoipa::path(post, path = "/api/v1/device/deny", request_body = UserCodeRequest, responses((status = 204)))]
 async fn device_deny(
     State(st): State<AppState>,
-    user: User,
+    caller: Caller,
     ApiJson(r): ApiJson<UserCodeRequest>,
 ) -> ApiResult<StatusCode> {
-    orgs::decide_device_login(&st, &user, &r.user_code, false).await?;
+    orgs::decide_device_login(&st, &policy::own_data(&caller), &r.user_code, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -503,7 +849,7 @@ async fn ingest_batch(
     // Parsed first, outside any lock; then one transaction authenticates the device and stores it.
     let batch = ingest::parse_batch(&b.sessions);
     let mut tx = st.db.begin_org(&token.scope).await?;
-    let ack = ingest::ingest(&mut tx, &token, batch).await?;
+    let ack = ingest::ingest(&mut tx, st.now(), &token, batch).await?;
     tx.commit().await?;
     for r in &ack.results {
         let status = match r.status {
@@ -530,10 +876,15 @@ async fn ingest_batch(
         me,
         my_rollups,
         my_sessions,
+        my_proficiency,
+        my_coaching,
         team_rollups,
+        team_overview,
         create_invite,
         accept_invite,
         leave,
+        get_org_settings,
+        put_org_settings,
         members,
         remove_member,
         set_role,

@@ -73,6 +73,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Print the one-time setup link when no admin exists.
     pub print_setup_link: bool,
+    /// How often the server applies data retention, in seconds (0: never; tests call it directly).
+    pub retention_interval_s: u64,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             invite_ttl_s: 7 * 24 * 3600,
             log_format: LogFormat::Text,
             print_setup_link: true,
+            retention_interval_s: 3600,
         }
     }
 }
@@ -159,6 +162,9 @@ pub struct Cli {
     /// Print the one-time setup link on start while no organization exists [default: true].
     #[arg(long, value_name = "BOOL")]
     pub print_setup_link: Option<bool>,
+    /// How often data retention runs, in seconds; 0 turns it off [default: 3600].
+    #[arg(long, value_name = "SECONDS")]
+    pub retention_interval_s: Option<u64>,
 }
 
 /// The configuration could not be assembled.
@@ -195,6 +201,7 @@ impl Cli {
         put("jwt_secret", self.jwt_secret.clone().map(Into::into));
         put("access_token_ttl_s", self.access_token_ttl_s.map(Into::into));
         put("max_body_bytes", self.max_body_bytes.map(Into::into));
+        put("retention_interval_s", self.retention_interval_s.map(Into::into));
         put("device_code_ttl_s", self.device_code_ttl_s.map(Into::into));
         put(
             "device_poll_interval_s",

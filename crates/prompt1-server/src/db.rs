@@ -11,6 +11,7 @@
 //! an [`OrgScope`]; an `OrgScope` is only made by the authentication code from a verified principal,
 //! and every tenant query binds `tx.org()` itself, so no handler can name another organization.
 
+use crate::ids::OrgId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -65,7 +66,6 @@ pub enum Conn {
 }
 
 /// Runs one sqlx query chain on whichever backend `$conn` is, binding `$c` to the executor.
-#[macro_export]
 macro_rules! run {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -82,7 +82,6 @@ macro_rules! run {
 }
 
 /// Like [`run!`] for statements: runs `$body` (an `execute` chain) and yields the rows affected.
-#[macro_export]
 macro_rules! exec {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -98,22 +97,24 @@ macro_rules! exec {
     };
 }
 
+pub(crate) use {exec, run};
+
 /// The organization a transaction is confined to. Only the auth code constructs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgScope {
-    org_id: String,
+    org_id: OrgId,
 }
 
 impl OrgScope {
     /// Made from an org id the caller has proven membership of (or just created). Crate-private: the
     /// constructors that call it live in `auth` and in the flows that create an organization.
-    pub(crate) fn trusted(org_id: &str) -> Self {
+    pub(crate) fn trusted(org_id: &OrgId) -> Self {
         Self {
-            org_id: org_id.to_owned(),
+            org_id: org_id.clone(),
         }
     }
     /// The org id.
-    pub fn org_id(&self) -> &str {
+    pub fn org_id(&self) -> &OrgId {
         &self.org_id
     }
 }
@@ -138,7 +139,7 @@ pub struct OrgTx {
 
 impl OrgTx {
     /// The organization every tenant query of this transaction must bind.
-    pub fn org(&self) -> &str {
+    pub fn org(&self) -> &OrgId {
         &self.org.org_id
     }
     /// Commits (and only then lets the next SQLite writer in).
@@ -153,7 +154,7 @@ impl Tx {
     /// Confines the rest of this transaction to `scope` (global tables stay reachable).
     pub async fn into_org(self, scope: &OrgScope) -> DbResult<OrgTx> {
         let mut conn = self.conn;
-        set_org(&mut conn, Some(scope.org_id())).await?;
+        set_org(&mut conn, Some(scope.org_id().as_str())).await?;
         Ok(OrgTx {
             conn,
             org: scope.clone(),
@@ -256,7 +257,7 @@ impl Db {
 
     /// Starts a transaction confined to one organization.
     pub async fn begin_org(&self, scope: &OrgScope) -> DbResult<OrgTx> {
-        let (conn, writer) = self.begin_as(Some(scope.org_id())).await?;
+        let (conn, writer) = self.begin_as(Some(scope.org_id().as_str())).await?;
         Ok(OrgTx {
             conn,
             org: scope.clone(),
@@ -302,7 +303,7 @@ impl Db {
                         sqlx::raw_sql(sql).execute(&mut *t).await?;
                         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                             .bind(version)
-                            .bind(crate::now())
+                            .bind(crate::clock::system_now())
                             .execute(&mut *t)
                             .await?;
                     }
@@ -329,7 +330,7 @@ impl Db {
                         sqlx::raw_sql(sql).execute(&mut *t).await?;
                         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                             .bind(version)
-                            .bind(crate::now())
+                            .bind(crate::clock::system_now())
                             .execute(&mut *t)
                             .await?;
                     }

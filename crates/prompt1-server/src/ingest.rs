@@ -24,10 +24,13 @@
 //! does not spend a serialization per session writing it back out.
 
 use crate::auth::{Device, DeviceToken, DEVICE_BY_TOKEN};
-use crate::db::{Conn, DbError, DbResult, OrgTx};
+use crate::db::{exec, run, Conn, DbError, DbResult, OrgTx};
 use crate::error::ApiError;
-use crate::schema::METRICS;
-use crate::{exec, now, run};
+use crate::ids::{DeviceId, TeamId, UserId};
+use crate::policy::OwnData;
+use crate::schema::{COACH_OFFSET, METRICS};
+use crate::state::AppState;
+use prompt1_coach::Tally;
 use prompt1_wire::upload::{RejectReason, UploadAck, UploadResult, UploadStatus};
 use prompt1_wire::{SessionKey, SessionSummary, WireError, CURRENT_SCHEMA};
 use serde::Deserialize;
@@ -38,8 +41,21 @@ use std::sync::LazyLock;
 /// Number of rollup counters.
 pub const N: usize = METRICS.len();
 
-/// The rollup counters one summary contributes.
+/// The rollup counters one summary contributes: its own, then the coach's tally of it (all zero
+/// for a scripted session).
 pub fn metrics_of(s: &SessionSummary) -> [i64; N] {
+    let mut out = [0i64; N];
+    out[..COACH_OFFSET].copy_from_slice(&base_metrics_of(s));
+    for (o, v) in out[COACH_OFFSET..]
+        .iter_mut()
+        .zip(Tally::from_summary(s).to_array())
+    {
+        *o = i64::try_from(v).unwrap_or(i64::MAX);
+    }
+    out
+}
+
+fn base_metrics_of(s: &SessionSummary) -> [i64; COACH_OFFSET] {
     let t = |f: fn(&prompt1_wire::ModelTokens) -> u64| s.tokens.iter().map(|r| f(r) as i64).sum::<i64>();
     let b = |v: bool| i64::from(v);
     [
@@ -118,10 +134,10 @@ pub fn parse_item(raw: &RawValue) -> Result<SessionSummary, (RejectReason, Optio
     }
 }
 
-type Deltas = BTreeMap<(Option<String>, i64), [i64; N]>;
+type Deltas = BTreeMap<(Option<TeamId>, i64), [i64; N]>;
 
-fn add_into(map: &mut Deltas, team: Option<&str>, day: i64, m: &[i64; N], sign: i64) {
-    let slot = map.entry((team.map(str::to_owned), day)).or_insert([0; N]);
+fn add_into(map: &mut Deltas, team: Option<&TeamId>, day: i64, m: &[i64; N], sign: i64) {
+    let slot = map.entry((team.cloned(), day)).or_insert([0; N]);
     for (a, b) in slot.iter_mut().zip(m) {
         *a += sign * b;
     }
@@ -186,7 +202,7 @@ fn session_key_of(bytes: Vec<u8>) -> DbResult<SessionKey> {
 
 struct Stored {
     revision: u32,
-    team_id: Option<String>,
+    team_id: Option<TeamId>,
     summary: SessionSummary,
 }
 
@@ -203,7 +219,7 @@ async fn load_existing(
     let org = tx.org().to_owned();
     // PostgreSQL: one array parameter (one cached plan) and row locks; SQLite: an IN list (its
     // writer lock already serializes the transaction).
-    let rows: Vec<(Vec<u8>, i64, Option<String>, String)> = match &mut tx.conn {
+    let rows: Vec<(Vec<u8>, i64, Option<TeamId>, String)> = match &mut tx.conn {
         crate::db::Conn::Pg(t) => {
             let list: Vec<Vec<u8>> = keys.iter().map(|k| k.0.to_vec()).collect();
             sqlx::query_as(
@@ -255,7 +271,12 @@ async fn load_existing(
 
 /// Stores later revisions: one statement on PostgreSQL (arrays unnested), one per row on SQLite
 /// (in-process, so a statement costs no round trip).
-async fn update_rows(tx: &mut OrgTx, dev: &Device, rows: &[(&SessionSummary, &str)]) -> DbResult<()> {
+async fn update_rows(
+    tx: &mut OrgTx,
+    now: i64,
+    dev: &Device,
+    rows: &[(&SessionSummary, &str)],
+) -> DbResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -273,7 +294,7 @@ async fn update_rows(tx: &mut OrgTx, dev: &Device, rows: &[(&SessionSummary, &st
         .bind(&org)
         .bind(&dev.user_id)
         .bind(&dev.device_id)
-        .bind(now())
+        .bind(now)
         .bind(
             rows.iter()
                 .map(|(s, _)| s.session_key.0.to_vec())
@@ -293,12 +314,12 @@ async fn update_rows(tx: &mut OrgTx, dev: &Device, rows: &[(&SessionSummary, &st
         return Ok(());
     }
     for (s, body) in rows {
-        update_row(tx, dev, s, body).await?;
+        update_row(tx, now, dev, s, body).await?;
     }
     Ok(())
 }
 
-async fn update_row(tx: &mut OrgTx, dev: &Device, s: &SessionSummary, body: &str) -> DbResult<()> {
+async fn update_row(tx: &mut OrgTx, now: i64, dev: &Device, s: &SessionSummary, body: &str) -> DbResult<()> {
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE sessions SET revision = $5, is_final = $6, started_minute = $7, schema_version = $8, \
@@ -314,7 +335,7 @@ async fn update_row(tx: &mut OrgTx, dev: &Device, s: &SessionSummary, body: &str
     .bind(s.started_minute)
     .bind(i64::from(s.schema))
     .bind(body)
-    .bind(now())
+    .bind(now)
     .execute(c)
     .await)?;
     Ok(())
@@ -371,23 +392,31 @@ pub fn parse_batch(raw_items: &[Box<RawValue>]) -> Batch<'_> {
 /// Stores a batch uploaded with `token` in `tx` (opened with the token's org) and answers with one
 /// result per item. The token is checked in the same transaction (on PostgreSQL, in the statement
 /// that inserts the batch); a token that names no live device of a member is refused with 401.
-pub async fn ingest(tx: &mut OrgTx, token: &DeviceToken, batch: Batch<'_>) -> Result<UploadAck, ApiError> {
+/// `now` (Unix seconds) is the receive time stored with each session.
+pub async fn ingest(
+    tx: &mut OrgTx,
+    now: i64,
+    token: &DeviceToken,
+    batch: Batch<'_>,
+) -> Result<UploadAck, ApiError> {
     let Batch { mut results, items } = batch;
     let mut user_deltas: Deltas = BTreeMap::new();
     let mut team_deltas: Deltas = BTreeMap::new();
+    // Tokens by model: not in the PostgreSQL batch statement, so counted here for every path.
+    let mut models = ModelDeltas::new();
 
     // Insert first: new sessions (the common case) cost one statement for the whole batch. A key
     // that already exists, or that a concurrent request is inserting (PostgreSQL waits for it), is
     // not inserted and takes the locked compare-and-update path below.
     let (dev, inserted) = if matches!(tx.conn, Conn::Pg(_)) {
-        let (dev, inserted) = insert_batch_pg(tx, token, &items).await?;
+        let (dev, inserted) = insert_batch_pg(tx, now, token, &items).await?;
         // The statement counted every item as new: take back the ones it did not insert.
         for (key, item) in &items {
             if !inserted.contains(key) {
                 add_session(
                     &mut user_deltas,
                     &mut team_deltas,
-                    dev.team_id.as_deref(),
+                    dev.team_id.as_ref(),
                     &item.summary,
                     -1,
                 );
@@ -396,24 +425,25 @@ pub async fn ingest(tx: &mut OrgTx, token: &DeviceToken, batch: Batch<'_>) -> Re
         (dev, inserted)
     } else {
         let dev = token.verify(tx).await?;
-        let inserted = insert_new(tx, &dev, &items).await?;
+        let inserted = insert_new(tx, now, &dev, &items).await?;
         for key in &inserted {
             if let Some(item) = items.get(key) {
                 add_session(
                     &mut user_deltas,
                     &mut team_deltas,
-                    dev.team_id.as_deref(),
+                    dev.team_id.as_ref(),
                     &item.summary,
                     1,
                 );
             }
         }
-        touch_device(tx, &dev).await?;
+        touch_device(tx, now, &dev).await?;
         (dev, inserted)
     };
     for key in &inserted {
         if let Some(item) = items.get(key) {
             results[item.index].status = UploadStatus::Stored;
+            models.add(dev.team_id.as_ref(), &item.summary, 1);
         }
     }
 
@@ -433,20 +463,22 @@ pub async fn ingest(tx: &mut OrgTx, token: &DeviceToken, batch: Batch<'_>) -> Re
             add_session(
                 &mut user_deltas,
                 &mut team_deltas,
-                old.team_id.as_deref(),
+                old.team_id.as_ref(),
                 &old.summary,
                 -1,
             );
             add_session(
                 &mut user_deltas,
                 &mut team_deltas,
-                old.team_id.as_deref(),
+                old.team_id.as_ref(),
                 &item.summary,
                 1,
             );
+            models.add(old.team_id.as_ref(), &old.summary, -1);
+            models.add(old.team_id.as_ref(), &item.summary, 1);
             results[item.index].status = UploadStatus::Stored;
         }
-        update_rows(tx, &dev, &updates).await?;
+        update_rows(tx, now, &dev, &updates).await?;
     }
 
     let user_rows: Vec<(&str, i64, &[i64; N])> = user_deltas
@@ -456,17 +488,109 @@ pub async fn ingest(tx: &mut OrgTx, token: &DeviceToken, batch: Batch<'_>) -> Re
     apply(tx, "user_daily", "user_id", &user_rows).await?;
     let team_rows: Vec<(&str, i64, &[i64; N])> = team_deltas
         .iter()
-        .filter_map(|((team, day), m)| Some((team.as_deref()?, *day, m)))
+        .filter_map(|((team, day), m)| Some((team.as_ref()?.as_str(), *day, m)))
         .collect();
     apply(tx, "team_daily", "team_id", &team_rows).await?;
+    models.apply(tx, &dev.user_id).await?;
     Ok(UploadAck {
         max_schema: CURRENT_SCHEMA,
         results,
     })
 }
 
+/// Token counters of one model: input, output, cache creation, cache read.
+pub const MODEL_COUNTERS: [&str; 4] = [
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+];
+
+/// Per (team or, for `None`, the uploader; day; model) the token deltas of a batch.
+struct ModelDeltas(BTreeMap<(Option<TeamId>, i64, &'static str), [i64; 4]>);
+
+impl ModelDeltas {
+    fn new() -> Self {
+        Self(BTreeMap::new())
+    }
+
+    /// Adds `sign` times a session's tokens by model to the user's and, when it has one, the team's.
+    fn add(&mut self, team_id: Option<&TeamId>, s: &SessionSummary, sign: i64) {
+        let day = day_of(s);
+        for t in &s.tokens {
+            let v = [t.input, t.output, t.cache_creation, t.cache_read]
+                .map(|x| sign * i64::try_from(x).unwrap_or(i64::MAX));
+            let mut bump = |key: Option<TeamId>| {
+                let slot = self.0.entry((key, day, t.model.as_str())).or_insert([0; 4]);
+                for (a, b) in slot.iter_mut().zip(v) {
+                    *a += b;
+                }
+            };
+            bump(None);
+            if let Some(team) = team_id {
+                bump(Some(team.clone()));
+            }
+        }
+    }
+
+    /// Adds the deltas to `user_model_daily` (for `user`) and `team_model_daily`, one multi-row
+    /// upsert per table (rows whose deltas are all zero skipped).
+    async fn apply(&self, tx: &mut OrgTx, user: &UserId) -> DbResult<()> {
+        let (mut users, mut teams) = (Vec::new(), Vec::new());
+        for ((team, day, model), v) in &self.0 {
+            if v.iter().all(|x| *x == 0) {
+                continue;
+            }
+            match team {
+                None => users.push((user.as_str(), *day, *model, v)),
+                Some(t) => teams.push((t.as_str(), *day, *model, v)),
+            }
+        }
+        apply_models(tx, "user_model_daily", "user_id", &users).await?;
+        apply_models(tx, "team_model_daily", "team_id", &teams).await
+    }
+}
+
+async fn apply_models(
+    tx: &mut OrgTx,
+    table: &str,
+    who: &str,
+    rows: &[(&str, i64, &str, &[i64; 4])],
+) -> DbResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values = values_list(rows.len(), 8, matches!(tx.conn, Conn::Pg(_)));
+    let cols = MODEL_COUNTERS.join(", ");
+    let sets = MODEL_COUNTERS
+        .map(|m| format!("{m} = {table}.{m} + excluded.{m}"))
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO {table} (org_id, {who}, day, model, {cols}) VALUES {values} \
+         ON CONFLICT (org_id, {who}, day, model) DO UPDATE SET {sets}"
+    );
+    let org = tx.org().clone();
+    exec!(&mut tx.conn, c => {
+        let mut q = sqlx::query(&sql);
+        for (id, day, model, v) in rows {
+            q = q.bind(&org).bind(*id).bind(*day).bind(*model);
+            for x in v.iter() {
+                q = q.bind(*x);
+            }
+        }
+        q.execute(c).await
+    })?;
+    Ok(())
+}
+
 /// Adds `sign` times a session's counters to the user's rollup and, when it has one, the team's.
-fn add_session(user: &mut Deltas, team: &mut Deltas, team_id: Option<&str>, s: &SessionSummary, sign: i64) {
+fn add_session(
+    user: &mut Deltas,
+    team: &mut Deltas,
+    team_id: Option<&TeamId>,
+    s: &SessionSummary,
+    sign: i64,
+) {
     let m = metrics_of(s);
     add_into(user, None, day_of(s), &m, sign);
     if let Some(team_id) = team_id {
@@ -477,6 +601,7 @@ fn add_session(user: &mut Deltas, team: &mut Deltas, team_id: Option<&str>, s: &
 /// SQLite: inserts the batch's sessions that are new and answers their keys.
 async fn insert_new(
     tx: &mut OrgTx,
+    t: i64,
     dev: &Device,
     items: &BTreeMap<SessionKey, Item<'_>>,
 ) -> DbResult<HashSet<SessionKey>> {
@@ -485,7 +610,6 @@ async fn insert_new(
     }
     let sql = insert_sql(items.len());
     let org = tx.org().to_owned();
-    let t = now();
     let inserted: Vec<(Vec<u8>,)> = run!(&mut tx.conn, c => {
         let mut q = sqlx::query_as(&sql);
         for (key, Item { summary: s, json, .. }) in items {
@@ -494,7 +618,7 @@ async fn insert_new(
                 .bind(&dev.user_id)
                 .bind(&dev.device_id)
                 .bind(key.0.to_vec())
-                .bind(dev.team_id.as_deref())
+                .bind(dev.team_id.as_ref())
                 .bind(i64::from(s.revision))
                 .bind(s.is_final)
                 .bind(s.started_minute)
@@ -508,15 +632,15 @@ async fn insert_new(
 }
 
 /// Last upload time, at minute precision: one write per device per minute at most.
-async fn touch_device(tx: &mut OrgTx, dev: &Device) -> DbResult<()> {
-    if dev.last_seen_at.is_none_or(|t| now() - t >= 60) {
+async fn touch_device(tx: &mut OrgTx, now: i64, dev: &Device) -> DbResult<()> {
+    if dev.last_seen_at.is_none_or(|t| now - t >= 60) {
         let org = tx.org().to_owned();
         exec!(&mut tx.conn, c => sqlx::query(
             "UPDATE devices SET last_seen_at = $3 WHERE org_id = $1 AND device_id = $2",
         )
         .bind(&org)
         .bind(&dev.device_id)
-        .bind(now())
+        .bind(now)
         .execute(c)
         .await)?;
     }
@@ -567,6 +691,7 @@ static PG_INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
 /// PostgreSQL: runs [`PG_INSERT_BATCH`] and answers the device and the keys it inserted.
 async fn insert_batch_pg(
     tx: &mut OrgTx,
+    now: i64,
     token: &DeviceToken,
     items: &BTreeMap<SessionKey, Item<'_>>,
 ) -> Result<(Device, HashSet<SessionKey>), ApiError> {
@@ -587,7 +712,7 @@ async fn insert_batch_pg(
     let Conn::Pg(c) = &mut tx.conn else {
         return Err(DbError::Corrupt("backend").into());
     };
-    let mut q = sqlx::query_as::<_, (String, String, Option<String>, Option<i64>, Vec<Vec<u8>>)>(
+    let mut q = sqlx::query_as::<_, (DeviceId, UserId, Option<TeamId>, Option<i64>, Vec<Vec<u8>>)>(
         PG_INSERT_BATCH.as_str(),
     )
     .bind(&org)
@@ -598,7 +723,7 @@ async fn insert_batch_pg(
     .bind(column(&|s| s.started_minute))
     .bind(column(&|s| i64::from(s.schema)))
     .bind(items.values().map(|i| i.json).collect::<Vec<_>>())
-    .bind(now())
+    .bind(now)
     .bind(days.keys().map(|(_, day)| *day).collect::<Vec<_>>());
     for k in 0..N {
         q = q.bind(days.values().map(|m| m[k]).collect::<Vec<_>>());
@@ -643,17 +768,25 @@ pub struct DayTotals {
     /// Days since the Unix epoch (UTC).
     pub day: i64,
     /// The counters, by name.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub totals: BTreeMap<&'static str, i64>,
 }
 
-/// Reads rollup rows of `table` (`user_daily` or `team_daily`) for `who` in this org.
-pub async fn read_rollups(tx: &mut OrgTx, team: bool, who: &str) -> DbResult<Vec<DayTotals>> {
-    let (table, col) = if team {
-        ("team_daily", "team_id")
-    } else {
-        ("user_daily", "user_id")
-    };
+/// The caller's own daily totals.
+pub async fn my_rollups(st: &AppState, me: &OwnData) -> Result<Vec<DayTotals>, ApiError> {
+    let mut tx = st.db.begin_org(me.scope()).await?;
+    let rows = read_rollups(&mut tx, "user_daily", "user_id", me.user().as_str()).await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// One team's daily totals, unfiltered (the team view applies the minimum group size).
+pub(crate) async fn read_team_rollups(tx: &mut OrgTx, team: &TeamId) -> DbResult<Vec<DayTotals>> {
+    read_rollups(tx, "team_daily", "team_id", team.as_str()).await
+}
+
+/// Reads rollup rows of `table` where `col` is `who`, in the transaction's organization.
+async fn read_rollups(tx: &mut OrgTx, table: &str, col: &str, who: &str) -> DbResult<Vec<DayTotals>> {
     let sql = format!(
         "SELECT day, {} FROM {table} WHERE org_id = $1 AND {col} = $2 ORDER BY day",
         METRICS.join(", ")

@@ -5,10 +5,15 @@
 //! and every tenant query binds `tx.org()`: an id from another organization simply finds nothing,
 //! which the API answers with 404.
 
-use crate::auth::{self, Device, Member, Role, TokenPair, User};
-use crate::db::{Db, DbError, DbResult, OrgScope, OrgTx, Tx};
+use crate::audit;
+use crate::auth::{self, Device, Role, TokenPair, User};
+use crate::db::{exec, run, Db, DbError, DbResult, OrgScope, OrgTx, Tx};
 use crate::error::{ApiError, ApiResult};
-use crate::{exec, now, run, AppState};
+use crate::ids::{DeviceId, OrgId, TeamId, UserId};
+use crate::policy::{
+    AdminGrant, ManageDevice, ManageMember, ManageTeam, MemberList, MemberScope, OrgDirectory, OwnData,
+};
+use crate::state::AppState;
 use axum::http::StatusCode;
 use serde::Serialize;
 
@@ -18,27 +23,6 @@ fn dberr(e: sqlx::Error) -> DbError {
 
 fn is_unique_violation(e: &DbError) -> bool {
     matches!(e, DbError::Sqlx(sqlx::Error::Database(d)) if d.is_unique_violation())
-}
-
-/// Reads the stored signing secret, creating it on first start (safe with concurrent replicas).
-pub async fn stored_secret(db: &Db) -> DbResult<Vec<u8>> {
-    let mut tx = db.begin().await?;
-    let candidate = auth::random_token();
-    exec!(&mut tx.conn, c => sqlx::query(
-        "INSERT INTO settings (key, value) VALUES ('jwt_secret', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(&candidate)
-    .execute(c)
-    .await
-    .map_err(dberr))?;
-    let value: String = run!(&mut tx.conn, c => sqlx::query_scalar(
-        "SELECT value FROM settings WHERE key = 'jwt_secret'",
-    )
-    .fetch_one(c)
-    .await
-    .map_err(dberr))?;
-    tx.commit().await?;
-    hex::decode(value).map_err(|_| DbError::Corrupt("settings.jwt_secret"))
 }
 
 async fn setting(tx: &mut Tx, key: &str) -> DbResult<Option<String>> {
@@ -76,6 +60,14 @@ pub async fn new_setup_token(db: &Db) -> DbResult<Option<String>> {
     .await?;
     tx.commit().await?;
     Ok(Some(token))
+}
+
+/// If no organization has been set up yet, makes a fresh one-time setup link (any older one stops
+/// working) and returns it.
+pub async fn setup_link(state: &AppState) -> DbResult<Option<String>> {
+    Ok(new_setup_token(&state.db)
+        .await?
+        .map(|t| format!("{}/setup?token={t}", state.cfg.base_url())))
 }
 
 /// Whether the setup token is the current one.
@@ -116,8 +108,14 @@ pub fn clean_name(name: &str) -> ApiResult<String> {
     Ok(n.to_owned())
 }
 
-async fn insert_user(tx: &mut Tx, email: &str, hash: &str, org_id: Option<&str>) -> ApiResult<String> {
-    let user_id = auth::new_id();
+async fn insert_user(
+    tx: &mut Tx,
+    now: i64,
+    email: &str,
+    hash: &str,
+    org_id: Option<&OrgId>,
+) -> ApiResult<UserId> {
+    let user_id = UserId::generate();
     let r = exec!(&mut tx.conn, c => sqlx::query(
         "INSERT INTO users (user_id, email, password_hash, org_id, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -125,7 +123,7 @@ async fn insert_user(tx: &mut Tx, email: &str, hash: &str, org_id: Option<&str>)
     .bind(email)
     .bind(hash)
     .bind(org_id)
-    .bind(now())
+    .bind(now)
     .execute(c)
     .await
     .map_err(dberr));
@@ -141,24 +139,12 @@ async fn insert_user(tx: &mut Tx, email: &str, hash: &str, org_id: Option<&str>)
 
 async fn audit(
     tx: &mut OrgTx,
-    actor: Option<&str>,
+    now: i64,
+    actor: Option<&UserId>,
     event: &'static str,
     subject: Option<&str>,
 ) -> DbResult<()> {
-    let org = tx.org().to_owned();
-    exec!(&mut tx.conn, c => sqlx::query(
-        "INSERT INTO audit_log (org_id, event_id, at, actor_user_id, event, subject_id) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&org)
-    .bind(auth::new_id())
-    .bind(now())
-    .bind(actor)
-    .bind(event)
-    .bind(subject)
-    .execute(c)
-    .await
-    .map_err(dberr))?;
-    Ok(())
+    audit::record(tx, now, actor, event, subject).await
 }
 
 /// First-admin setup from the printed link: creates the organization and its admin, and signs in.
@@ -223,17 +209,18 @@ async fn create_org_in(
     email: &str,
     hash: &str,
 ) -> ApiResult<TokenPair> {
-    let org_id = auth::new_id();
-    let user_id = insert_user(&mut tx, email, hash, Some(&org_id)).await?;
+    let org_id = OrgId::generate();
+    let now = state.now();
+    let user_id = insert_user(&mut tx, now, email, hash, Some(&org_id)).await?;
     let pair = auth::start_session(state, &mut tx, &user_id).await?;
     let mut otx = tx.into_org(&OrgScope::trusted(&org_id)).await?;
     exec!(&mut otx.conn, c => sqlx::query("INSERT INTO orgs (org_id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(&org_id).bind(org_name).bind(now()).execute(c).await.map_err(dberr))?;
+        .bind(&org_id).bind(org_name).bind(now).execute(c).await.map_err(dberr))?;
     exec!(&mut otx.conn, c => sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, team_id, joined_at) VALUES ($1, $2, 'admin', NULL, $3)",
     )
-    .bind(&org_id).bind(&user_id).bind(now()).execute(c).await.map_err(dberr))?;
-    audit(&mut otx, Some(&user_id), "org_created", None).await?;
+    .bind(&org_id).bind(&user_id).bind(now).execute(c).await.map_err(dberr))?;
+    audit(&mut otx, now, Some(&user_id), "org_created", None).await?;
     otx.commit().await?;
     Ok(pair)
 }
@@ -242,7 +229,7 @@ async fn create_org_in(
 pub async fn login(state: &AppState, email: &str, password: &str) -> ApiResult<TokenPair> {
     let email = email.trim().to_lowercase();
     let mut tx = state.db.begin().await?;
-    let row: Option<(String, String)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let row: Option<(UserId, String)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT user_id, password_hash FROM users WHERE email = $1",
     )
     .bind(&email)
@@ -271,7 +258,7 @@ pub async fn login(state: &AppState, email: &str, password: &str) -> ApiResult<T
 /// Ends one auth session.
 pub async fn logout(state: &AppState, sid: &str) -> ApiResult<()> {
     let mut tx = state.db.begin().await?;
-    auth::revoke_session(&mut tx, sid).await?;
+    auth::revoke_session(&mut tx, sid, state.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -302,30 +289,28 @@ pub async fn change_password(state: &AppState, user: &User, old: &str, new: &str
     let mut tx = state.db.begin().await?;
     exec!(&mut tx.conn, c => sqlx::query("UPDATE users SET password_hash = $2 WHERE user_id = $1")
         .bind(&user.user_id).bind(&hash).execute(c).await.map_err(dberr))?;
-    auth::revoke_all_sessions(&mut tx, &user.user_id).await?;
+    auth::revoke_all_sessions(&mut tx, &user.user_id, state.now()).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// An invite link's token: `<org id>.<64 hex digits>`.
-fn parse_invite(token: &str) -> Option<&str> {
+fn parse_invite(token: &str) -> Option<OrgId> {
     let (org, secret) = token.split_once('.')?;
-    let ok = org.len() == 32
-        && secret.len() == 64
-        && org.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit());
-    ok.then_some(org)
+    let ok = secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit());
+    ok.then(|| OrgId::parse(org).ok()).flatten()
 }
 
 /// Creates an invite link (admins only).
 pub async fn create_invite(
     state: &AppState,
-    m: &Member,
-    actor: &str,
+    grant: &AdminGrant,
     role: Role,
-    team_id: Option<&str>,
+    team_id: Option<&TeamId>,
 ) -> ApiResult<String> {
-    m.require_admin()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+    let actor = grant.actor();
+    let now = state.now();
+    let mut tx = state.db.begin_org(grant.scope()).await?;
     if let Some(team) = team_id {
         team_exists(&mut tx, team).await?;
     }
@@ -336,9 +321,9 @@ pub async fn create_invite(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&org).bind(auth::new_id()).bind(auth::token_hash(&token)).bind(role.as_str()).bind(team_id)
-    .bind(actor).bind(now()).bind(now() + state.cfg.invite_ttl_s)
+    .bind(actor).bind(now).bind(now + state.cfg.invite_ttl_s)
     .execute(c).await.map_err(dberr))?;
-    audit(&mut tx, Some(actor), "invite_created", None).await?;
+    audit(&mut tx, now, Some(actor), "invite_created", None).await?;
     tx.commit().await?;
     Ok(format!("{}/invite/{token}", state.cfg.base_url()))
 }
@@ -346,13 +331,13 @@ pub async fn create_invite(
 /// The organization name an invite leads to, if the invite is valid.
 pub async fn invite_org_name(state: &AppState, token: &str) -> ApiResult<String> {
     let org = parse_invite(token).ok_or_else(ApiError::not_found)?;
-    let mut tx = state.db.begin_org(&OrgScope::trusted(org)).await?;
+    let mut tx = state.db.begin_org(&OrgScope::trusted(&org)).await?;
     let org = tx.org().to_owned();
     let name: Option<String> = run!(&mut tx.conn, c => sqlx::query_scalar(
         "SELECT o.name FROM invites i JOIN orgs o ON o.org_id = i.org_id \
          WHERE i.org_id = $1 AND i.token_hash = $2 AND i.used_at IS NULL AND i.expires_at > $3",
     )
-    .bind(&org).bind(auth::token_hash(token)).bind(now()).fetch_optional(c).await.map_err(dberr))?;
+    .bind(&org).bind(auth::token_hash(token)).bind(state.now()).fetch_optional(c).await.map_err(dberr))?;
     name.ok_or_else(ApiError::not_found)
 }
 
@@ -372,7 +357,8 @@ pub enum Joiner<'a> {
 
 /// Accepts an invite; a new account is signed in (tokens returned).
 pub async fn accept_invite(state: &AppState, token: &str, who: Joiner<'_>) -> ApiResult<Option<TokenPair>> {
-    let org = parse_invite(token).ok_or_else(ApiError::not_found)?.to_owned();
+    let org = parse_invite(token).ok_or_else(ApiError::not_found)?;
+    let now = state.now();
     let hash = match &who {
         Joiner::New { email, password } => {
             clean_email(email)?;
@@ -391,7 +377,7 @@ pub async fn accept_invite(state: &AppState, token: &str, who: Joiner<'_>) -> Ap
     let mut tx = state.db.begin().await?;
     let (user_id, pair) = match (&who, hash) {
         (Joiner::New { email, .. }, Some(hash)) => {
-            let uid = insert_user(&mut tx, &clean_email(email)?, &hash, Some(&org)).await?;
+            let uid = insert_user(&mut tx, now, &clean_email(email)?, &hash, Some(&org)).await?;
             let pair = auth::start_session(state, &mut tx, &uid).await?;
             (uid, Some(pair))
         }
@@ -410,18 +396,25 @@ pub async fn accept_invite(state: &AppState, token: &str, who: Joiner<'_>) -> Ap
     };
     let mut otx = tx.into_org(&OrgScope::trusted(&org)).await?;
     let org = otx.org().to_owned();
-    let invite: Option<(String, String, Option<String>)> = run!(&mut otx.conn, c => sqlx::query_as(
+    let invite: Option<(String, String, Option<TeamId>)> = run!(&mut otx.conn, c => sqlx::query_as(
         "UPDATE invites SET used_at = $3 WHERE org_id = $1 AND token_hash = $2 AND used_at IS NULL AND expires_at > $3 \
          RETURNING invite_id, role, team_id",
     )
-    .bind(&org).bind(auth::token_hash(token)).bind(now()).fetch_optional(c).await.map_err(dberr))?;
+    .bind(&org).bind(auth::token_hash(token)).bind(now).fetch_optional(c).await.map_err(dberr))?;
     // Dropping the transaction rolls back the user row made above.
     let (_, role, team_id) = invite.ok_or_else(ApiError::not_found)?;
     exec!(&mut otx.conn, c => sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, team_id, joined_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(&org).bind(&user_id).bind(&role).bind(&team_id).bind(now()).execute(c).await.map_err(dberr))?;
-    audit(&mut otx, Some(&user_id), "member_joined", Some(&user_id)).await?;
+    .bind(&org).bind(&user_id).bind(&role).bind(&team_id).bind(now).execute(c).await.map_err(dberr))?;
+    audit(
+        &mut otx,
+        now,
+        Some(&user_id),
+        "member_joined",
+        Some(user_id.as_str()),
+    )
+    .await?;
     otx.commit().await?;
     Ok(pair)
 }
@@ -432,7 +425,7 @@ async fn admin_count(tx: &mut OrgTx) -> DbResult<i64> {
         .bind(&org).fetch_one(c).await.map_err(dberr))
 }
 
-async fn member_role(tx: &mut OrgTx, user_id: &str) -> ApiResult<Role> {
+async fn member_role(tx: &mut OrgTx, user_id: &UserId) -> ApiResult<Role> {
     let org = tx.org().to_owned();
     let role: Option<String> = run!(&mut tx.conn, c => sqlx::query_scalar(
         "SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2",
@@ -443,7 +436,7 @@ async fn member_role(tx: &mut OrgTx, user_id: &str) -> ApiResult<Role> {
         .ok_or_else(ApiError::not_found)
 }
 
-async fn team_exists(tx: &mut OrgTx, team_id: &str) -> ApiResult<()> {
+async fn team_exists(tx: &mut OrgTx, team_id: &TeamId) -> ApiResult<()> {
     let org = tx.org().to_owned();
     let n: i64 = run!(&mut tx.conn, c => sqlx::query_scalar("SELECT count(*) FROM teams WHERE org_id = $1 AND team_id = $2")
         .bind(&org).bind(team_id).fetch_one(c).await.map_err(dberr))?;
@@ -455,7 +448,7 @@ async fn team_exists(tx: &mut OrgTx, team_id: &str) -> ApiResult<()> {
 }
 
 /// Removes `user_id` from the organization: membership gone, devices revoked, org pointer cleared.
-async fn drop_member(tx: &mut OrgTx, user_id: &str) -> ApiResult<()> {
+async fn drop_member(tx: &mut OrgTx, now: i64, user_id: &UserId) -> ApiResult<()> {
     if member_role(tx, user_id).await? == Role::Admin && admin_count(tx).await? <= 1 {
         return Err(ApiError::conflict(
             "last_admin",
@@ -468,36 +461,50 @@ async fn drop_member(tx: &mut OrgTx, user_id: &str) -> ApiResult<()> {
     exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE devices SET revoked_at = $3 WHERE org_id = $1 AND user_id = $2 AND revoked_at IS NULL",
     )
-    .bind(&org).bind(user_id).bind(now()).execute(c).await.map_err(dberr))?;
+    .bind(&org).bind(user_id).bind(now).execute(c).await.map_err(dberr))?;
     exec!(&mut tx.conn, c => sqlx::query("UPDATE users SET org_id = NULL WHERE user_id = $1 AND org_id = $2")
         .bind(user_id).bind(&org).execute(c).await.map_err(dberr))?;
     Ok(())
 }
 
 /// Leaves the organization.
-pub async fn leave(state: &AppState, user: &User) -> ApiResult<()> {
-    let m = user.member()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
-    drop_member(&mut tx, &user.user_id).await?;
-    audit(&mut tx, Some(&user.user_id), "member_left", Some(&user.user_id)).await?;
+pub async fn leave(state: &AppState, me: &OwnData) -> ApiResult<()> {
+    let now = state.now();
+    let mut tx = state.db.begin_org(me.scope()).await?;
+    drop_member(&mut tx, now, me.user()).await?;
+    audit(
+        &mut tx,
+        now,
+        Some(me.user()),
+        "member_left",
+        Some(me.user().as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a member (admins only).
-pub async fn remove_member(state: &AppState, m: &Member, actor: &str, target: &str) -> ApiResult<()> {
-    m.require_admin()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
-    drop_member(&mut tx, target).await?;
-    audit(&mut tx, Some(actor), "member_removed", Some(target)).await?;
+pub async fn remove_member(state: &AppState, grant: &ManageMember) -> ApiResult<()> {
+    let (target, now) = (grant.target(), state.now());
+    let mut tx = state.db.begin_org(grant.admin().scope()).await?;
+    drop_member(&mut tx, now, target).await?;
+    audit(
+        &mut tx,
+        now,
+        Some(grant.admin().actor()),
+        "member_removed",
+        Some(target.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Changes a member's role (admins only; the last admin cannot be demoted).
-pub async fn set_role(state: &AppState, m: &Member, actor: &str, target: &str, role: Role) -> ApiResult<()> {
-    m.require_admin()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+pub async fn set_role(state: &AppState, grant: &ManageMember, role: Role) -> ApiResult<()> {
+    let target = grant.target();
+    let mut tx = state.db.begin_org(grant.admin().scope()).await?;
     let current = member_role(&mut tx, target).await?;
     if current == Role::Admin && role != Role::Admin && admin_count(&mut tx).await? <= 1 {
         return Err(ApiError::conflict(
@@ -508,21 +515,22 @@ pub async fn set_role(state: &AppState, m: &Member, actor: &str, target: &str, r
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2")
         .bind(&org).bind(target).bind(role.as_str()).execute(c).await.map_err(dberr))?;
-    audit(&mut tx, Some(actor), "role_changed", Some(target)).await?;
+    audit(
+        &mut tx,
+        state.now(),
+        Some(grant.admin().actor()),
+        "role_changed",
+        Some(target.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Moves a member to a team, or out of any team (admins only).
-pub async fn set_team(
-    state: &AppState,
-    m: &Member,
-    actor: &str,
-    target: &str,
-    team: Option<&str>,
-) -> ApiResult<()> {
-    m.require_admin()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+pub async fn set_team(state: &AppState, grant: &ManageMember, team: Option<&TeamId>) -> ApiResult<()> {
+    let target = grant.target();
+    let mut tx = state.db.begin_org(grant.admin().scope()).await?;
     member_role(&mut tx, target).await?;
     if let Some(t) = team {
         team_exists(&mut tx, t).await?;
@@ -530,7 +538,14 @@ pub async fn set_team(
     let org = tx.org().to_owned();
     exec!(&mut tx.conn, c => sqlx::query("UPDATE memberships SET team_id = $3 WHERE org_id = $1 AND user_id = $2")
         .bind(&org).bind(target).bind(team).execute(c).await.map_err(dberr))?;
-    audit(&mut tx, Some(actor), "member_moved", Some(target)).await?;
+    audit(
+        &mut tx,
+        state.now(),
+        Some(grant.admin().actor()),
+        "member_moved",
+        Some(target.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -539,31 +554,31 @@ pub async fn set_team(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberView {
     /// User id.
-    pub user_id: String,
+    pub user_id: UserId,
     /// Email.
     pub email: String,
     /// Role.
     pub role: Role,
     /// Team.
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
 }
 
-/// Lists the organization's members (admins: everyone; managers: their team).
-pub async fn list_members(state: &AppState, m: &Member) -> ApiResult<Vec<MemberView>> {
-    if m.role == Role::Member {
-        return Err(ApiError::forbidden());
-    }
-    let mut tx = state.db.begin_org(&m.scope).await?;
+/// Lists the organization's members (admins: everyone; managers: their team), by email.
+pub async fn list_members(state: &AppState, grant: &MemberList) -> ApiResult<Vec<MemberView>> {
+    let mut tx = state.db.begin_org(grant.scope()).await?;
     let org = tx.org().to_owned();
-    let rows: Vec<(String, String, String, Option<String>)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let team = match grant.members() {
+        MemberScope::All => None,
+        MemberScope::Team(t) => Some(t.clone()),
+    };
+    let rows: Vec<(UserId, String, String, Option<TeamId>)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT m.user_id, u.email, m.role, m.team_id FROM memberships m JOIN users u ON u.user_id = m.user_id \
-         WHERE m.org_id = $1 ORDER BY u.email",
+         WHERE m.org_id = $1 AND ($2 IS NULL OR m.team_id = $2) ORDER BY u.email",
     )
-    .bind(&org).fetch_all(c).await.map_err(dberr))?;
+    .bind(&org).bind(&team).fetch_all(c).await.map_err(dberr))?;
     tx.commit().await?;
     Ok(rows
         .into_iter()
-        .filter(|r| m.role == Role::Admin || (r.3.is_some() && r.3 == m.team_id))
         .filter_map(|(user_id, email, role, team_id)| {
             Some(MemberView {
                 user_id,
@@ -579,16 +594,16 @@ pub async fn list_members(state: &AppState, m: &Member) -> ApiResult<Vec<MemberV
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TeamView {
     /// Team id.
-    pub team_id: String,
+    pub team_id: TeamId,
     /// Name.
     pub name: String,
 }
 
 /// Lists teams.
-pub async fn list_teams(state: &AppState, m: &Member) -> ApiResult<Vec<TeamView>> {
-    let mut tx = state.db.begin_org(&m.scope).await?;
+pub async fn list_teams(state: &AppState, grant: &OrgDirectory) -> ApiResult<Vec<TeamView>> {
+    let mut tx = state.db.begin_org(grant.scope()).await?;
     let org = tx.org().to_owned();
-    let rows: Vec<(String, String)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<(TeamId, String)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT team_id, name FROM teams WHERE org_id = $1 ORDER BY name",
     )
     .bind(&org).fetch_all(c).await.map_err(dberr))?;
@@ -600,30 +615,37 @@ pub async fn list_teams(state: &AppState, m: &Member) -> ApiResult<Vec<TeamView>
 }
 
 /// Creates a team (admins only).
-pub async fn create_team(state: &AppState, m: &Member, actor: &str, name: &str) -> ApiResult<TeamView> {
-    m.require_admin()?;
+pub async fn create_team(state: &AppState, grant: &AdminGrant, name: &str) -> ApiResult<TeamView> {
     let name = clean_name(name)?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+    let now = state.now();
+    let mut tx = state.db.begin_org(grant.scope()).await?;
     let org = tx.org().to_owned();
-    let team_id = auth::new_id();
+    let team_id = TeamId::generate();
     let r = exec!(&mut tx.conn, c => sqlx::query("INSERT INTO teams (org_id, team_id, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&org).bind(&team_id).bind(&name).bind(now()).execute(c).await.map_err(dberr));
+        .bind(&org).bind(&team_id).bind(&name).bind(now).execute(c).await.map_err(dberr));
     match r {
         Err(e) if is_unique_violation(&e) => {
             return Err(ApiError::conflict("name_taken", "a team with this name exists"))
         }
         r => r?,
     };
-    audit(&mut tx, Some(actor), "team_created", Some(&team_id)).await?;
+    audit(
+        &mut tx,
+        now,
+        Some(grant.actor()),
+        "team_created",
+        Some(team_id.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(TeamView { team_id, name })
 }
 
 /// Renames a team (admins only).
-pub async fn rename_team(state: &AppState, m: &Member, team_id: &str, name: &str) -> ApiResult<()> {
-    m.require_admin()?;
+pub async fn rename_team(state: &AppState, grant: &ManageTeam, name: &str) -> ApiResult<()> {
     let name = clean_name(name)?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+    let team_id = grant.team();
+    let mut tx = state.db.begin_org(grant.admin().scope()).await?;
     let org = tx.org().to_owned();
     let r = exec!(&mut tx.conn, c => sqlx::query("UPDATE teams SET name = $3 WHERE org_id = $1 AND team_id = $2")
         .bind(&org).bind(team_id).bind(&name).execute(c).await.map_err(dberr));
@@ -636,21 +658,39 @@ pub async fn rename_team(state: &AppState, m: &Member, team_id: &str, name: &str
     if n == 0 {
         return Err(ApiError::not_found());
     }
+    audit(
+        &mut tx,
+        state.now(),
+        Some(grant.admin().actor()),
+        "team_renamed",
+        Some(team_id.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Deletes a team; its members stay in the organization without a team (admins only).
-pub async fn delete_team(state: &AppState, m: &Member, actor: &str, team_id: &str) -> ApiResult<()> {
-    m.require_admin()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+/// Deletes a team; its members stay in the organization without a team, and pending invites
+/// into it are revoked (admins only).
+pub async fn delete_team(state: &AppState, grant: &ManageTeam) -> ApiResult<()> {
+    let team_id = grant.team();
+    let mut tx = state.db.begin_org(grant.admin().scope()).await?;
     team_exists(&mut tx, team_id).await?;
     let org = tx.org().to_owned();
+    exec!(&mut tx.conn, c => sqlx::query("DELETE FROM invites WHERE org_id = $1 AND team_id = $2 AND used_at IS NULL")
+        .bind(&org).bind(team_id).execute(c).await.map_err(dberr))?;
     exec!(&mut tx.conn, c => sqlx::query("UPDATE memberships SET team_id = NULL WHERE org_id = $1 AND team_id = $2")
         .bind(&org).bind(team_id).execute(c).await.map_err(dberr))?;
     exec!(&mut tx.conn, c => sqlx::query("DELETE FROM teams WHERE org_id = $1 AND team_id = $2")
         .bind(&org).bind(team_id).execute(c).await.map_err(dberr))?;
-    audit(&mut tx, Some(actor), "team_deleted", Some(team_id)).await?;
+    audit(
+        &mut tx,
+        state.now(),
+        Some(grant.admin().actor()),
+        "team_deleted",
+        Some(team_id.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -700,13 +740,14 @@ pub struct DeviceCode {
 /// Starts a device login.
 pub async fn start_device_login(state: &AppState) -> ApiResult<DeviceCode> {
     let device_code = auth::random_token();
+    let now = state.now();
     for _ in 0..5 {
         let code = user_code();
         let mut tx = state.db.begin().await?;
         let r = exec!(&mut tx.conn, c => sqlx::query(
             "INSERT INTO device_logins (code_hash, user_code, created_at, expires_at, status) VALUES ($1, $2, $3, $4, 'pending')",
         )
-        .bind(auth::token_hash(&device_code)).bind(&code).bind(now()).bind(now() + state.cfg.device_code_ttl_s)
+        .bind(auth::token_hash(&device_code)).bind(&code).bind(now).bind(now + state.cfg.device_code_ttl_s)
         .execute(c).await.map_err(dberr));
         match r {
             Err(e) if is_unique_violation(&e) => continue,
@@ -714,7 +755,7 @@ pub async fn start_device_login(state: &AppState) -> ApiResult<DeviceCode> {
         };
         // Expired codes are cleaned up here, so the table stays small without a background job.
         exec!(&mut tx.conn, c => sqlx::query("DELETE FROM device_logins WHERE expires_at < $1")
-            .bind(now() - 3600).execute(c).await.map_err(dberr))?;
+            .bind(now - 3600).execute(c).await.map_err(dberr))?;
         tx.commit().await?;
         let base = state.cfg.base_url();
         return Ok(DeviceCode {
@@ -730,15 +771,14 @@ pub async fn start_device_login(state: &AppState) -> ApiResult<DeviceCode> {
 }
 
 /// Approves or denies a pending device login for the signed-in user's organization.
-pub async fn decide_device_login(state: &AppState, user: &User, code: &str, approve: bool) -> ApiResult<()> {
-    let m = user.member()?;
+pub async fn decide_device_login(state: &AppState, me: &OwnData, code: &str, approve: bool) -> ApiResult<()> {
     let code = normalize_user_code(code).ok_or_else(ApiError::not_found)?;
     let mut tx = state.db.begin().await?;
     let n = exec!(&mut tx.conn, c => sqlx::query(
         "UPDATE device_logins SET status = $2, org_id = $3, user_id = $4 \
          WHERE user_code = $1 AND status = 'pending' AND expires_at > $5",
     )
-    .bind(&code).bind(if approve { "approved" } else { "denied" }).bind(m.scope.org_id()).bind(&user.user_id).bind(now())
+    .bind(&code).bind(if approve { "approved" } else { "denied" }).bind(me.scope().org_id()).bind(me.user()).bind(state.now())
     .execute(c).await.map_err(dberr))?;
     if n == 0 {
         return Err(ApiError::not_found());
@@ -753,13 +793,14 @@ pub struct DeviceGrant {
     /// The upload-only device token (keep it in a 0600 file).
     pub device_token: String,
     /// The device's id (shown on the web page).
-    pub device_id: String,
+    pub device_id: DeviceId,
 }
 
 /// Polls a device login: pending, denied, expired, or the device token (exactly once).
 pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult<DeviceGrant> {
     let mut tx = state.db.begin().await?;
-    let row: Option<(String, i64, Option<String>, Option<String>)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let now = state.now();
+    let row: Option<(String, i64, Option<OrgId>, Option<UserId>)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT status, expires_at, org_id, user_id FROM device_logins WHERE code_hash = $1",
     )
     .bind(auth::token_hash(device_code)).fetch_optional(c).await.map_err(dberr))?;
@@ -767,7 +808,7 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
     let Some((status, expires_at, org, user_id)) = row else {
         return bad("invalid_grant", "unknown device code");
     };
-    if expires_at <= now() && status != "approved" {
+    if expires_at <= now && status != "approved" {
         return bad(
             "expired_token",
             "the device code expired; run prompt1 login again",
@@ -787,13 +828,20 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
     let mut otx = tx.into_org(&OrgScope::trusted(&org)).await?;
     let org = otx.org().to_owned();
     let token = auth::make_device_token(&org);
-    let device_id = auth::new_id();
+    let device_id = DeviceId::generate();
     exec!(&mut otx.conn, c => sqlx::query(
         "INSERT INTO devices (org_id, device_id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(&org).bind(&device_id).bind(&user_id).bind(auth::token_hash(&token)).bind(now())
+    .bind(&org).bind(&device_id).bind(&user_id).bind(auth::token_hash(&token)).bind(now)
     .execute(c).await.map_err(dberr))?;
-    audit(&mut otx, Some(&user_id), "device_approved", Some(&device_id)).await?;
+    audit(
+        &mut otx,
+        now,
+        Some(&user_id),
+        "device_approved",
+        Some(device_id.as_str()),
+    )
+    .await?;
     otx.commit().await?;
     Ok(DeviceGrant {
         device_token: token,
@@ -805,7 +853,7 @@ pub async fn poll_device_login(state: &AppState, device_code: &str) -> ApiResult
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
     /// Device id.
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// When it was approved (Unix seconds).
     pub created_at: i64,
     /// Last upload (Unix seconds).
@@ -815,15 +863,14 @@ pub struct DeviceView {
 }
 
 /// The signed-in user's devices.
-pub async fn list_devices(state: &AppState, user: &User) -> ApiResult<Vec<DeviceView>> {
-    let m = user.member()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+pub async fn list_devices(state: &AppState, me: &OwnData) -> ApiResult<Vec<DeviceView>> {
+    let mut tx = state.db.begin_org(me.scope()).await?;
     let org = tx.org().to_owned();
-    let rows: Vec<(String, i64, Option<i64>, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<(DeviceId, i64, Option<i64>, Option<i64>)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT device_id, created_at, last_seen_at, revoked_at FROM devices WHERE org_id = $1 AND user_id = $2 \
          ORDER BY created_at DESC",
     )
-    .bind(&org).bind(&user.user_id).fetch_all(c).await.map_err(dberr))?;
+    .bind(&org).bind(me.user()).fetch_all(c).await.map_err(dberr))?;
     tx.commit().await?;
     Ok(rows
         .into_iter()
@@ -836,19 +883,26 @@ pub async fn list_devices(state: &AppState, user: &User) -> ApiResult<Vec<Device
         .collect())
 }
 
-/// Revokes one of the user's own devices.
-pub async fn revoke_device(state: &AppState, user: &User, device_id: &str) -> ApiResult<()> {
-    let m = user.member()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+/// Revokes a device (its owner, or an admin).
+pub async fn revoke_device(state: &AppState, grant: &ManageDevice) -> ApiResult<()> {
+    let now = state.now();
+    let mut tx = state.db.begin_org(grant.scope()).await?;
     let org = tx.org().to_owned();
     let n = exec!(&mut tx.conn, c => sqlx::query(
-        "UPDATE devices SET revoked_at = $4 WHERE org_id = $1 AND user_id = $2 AND device_id = $3 AND revoked_at IS NULL",
+        "UPDATE devices SET revoked_at = $3 WHERE org_id = $1 AND device_id = $2 AND revoked_at IS NULL",
     )
-    .bind(&org).bind(&user.user_id).bind(device_id).bind(now()).execute(c).await.map_err(dberr))?;
+    .bind(&org).bind(grant.device()).bind(now).execute(c).await.map_err(dberr))?;
     if n == 0 {
         return Err(ApiError::not_found());
     }
-    audit(&mut tx, Some(&user.user_id), "device_revoked", Some(device_id)).await?;
+    audit(
+        &mut tx,
+        now,
+        Some(grant.actor()),
+        "device_revoked",
+        Some(grant.device().as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -857,13 +911,15 @@ pub async fn revoke_device(state: &AppState, user: &User, device_id: &str) -> Ap
 pub async fn revoke_self(state: &AppState, dev: &Device) -> ApiResult<()> {
     let mut tx = state.db.begin_org(&dev.scope).await?;
     let org = tx.org().to_owned();
+    let now = state.now();
     exec!(&mut tx.conn, c => sqlx::query("UPDATE devices SET revoked_at = $3 WHERE org_id = $1 AND device_id = $2")
-        .bind(&org).bind(&dev.device_id).bind(now()).execute(c).await.map_err(dberr))?;
+        .bind(&org).bind(&dev.device_id).bind(now).execute(c).await.map_err(dberr))?;
     audit(
         &mut tx,
+        now,
         Some(&dev.user_id),
         "device_revoked_itself",
-        Some(&dev.device_id),
+        Some(dev.device_id.as_str()),
     )
     .await?;
     tx.commit().await?;
@@ -876,7 +932,7 @@ pub struct SessionView {
     /// Session key (hex).
     pub session_key: String,
     /// Device it came from.
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// Stored revision.
     pub revision: i64,
     /// Session over.
@@ -889,15 +945,14 @@ pub struct SessionView {
 }
 
 /// The user's most recently received sessions.
-pub async fn recent_sessions(state: &AppState, user: &User, limit: i64) -> ApiResult<Vec<SessionView>> {
-    let m = user.member()?;
-    let mut tx = state.db.begin_org(&m.scope).await?;
+pub async fn recent_sessions(state: &AppState, me: &OwnData, limit: i64) -> ApiResult<Vec<SessionView>> {
+    let mut tx = state.db.begin_org(me.scope()).await?;
     let org = tx.org().to_owned();
-    let rows: Vec<(Vec<u8>, String, i64, bool, i64, String)> = run!(&mut tx.conn, c => sqlx::query_as(
+    let rows: Vec<(Vec<u8>, DeviceId, i64, bool, i64, String)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT session_key, device_id, revision, is_final, started_minute, summary FROM sessions \
          WHERE org_id = $1 AND user_id = $2 ORDER BY received_at DESC, started_minute DESC LIMIT $3",
     )
-    .bind(&org).bind(&user.user_id).bind(limit).fetch_all(c).await.map_err(dberr))?;
+    .bind(&org).bind(me.user()).bind(limit).fetch_all(c).await.map_err(dberr))?;
     tx.commit().await?;
     Ok(rows
         .into_iter()

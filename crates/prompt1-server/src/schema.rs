@@ -8,7 +8,7 @@
 //! Generated once by hand from one template; edit both lists together and add, never rewrite.
 
 /// Tables holding one organization's data (RLS-protected on PostgreSQL).
-pub const TENANT_TABLES: [&str; 9] = [
+pub const TENANT_TABLES: [&str; 11] = [
     "orgs",
     "teams",
     "memberships",
@@ -18,13 +18,20 @@ pub const TENANT_TABLES: [&str; 9] = [
     "user_daily",
     "team_daily",
     "audit_log",
+    "user_model_daily",
+    "team_model_daily",
 ];
 
 /// Partitions of the `sessions` table on PostgreSQL.
 pub const SESSION_PARTITIONS: u32 = 8;
 
-/// The rollup counters of `user_daily` and `team_daily`, in column order.
-pub const METRICS: [&str; 27] = [
+/// The counters that describe all sessions, scripted ones included (migration 1).
+const BASE_METRICS: usize = 27;
+
+/// The rollup counters of `user_daily` and `team_daily`, in column order: the counters of every
+/// session (migration 1), then the coach's [`prompt1_coach::Tally`] over interactive sessions, one
+/// `coach_<field>` column per [`prompt1_coach::Tally::FIELDS`] entry in the same order (migration 3).
+pub const METRICS: [&str; BASE_METRICS + prompt1_coach::tally::TALLY_LEN] = [
     "sessions",
     "final_sessions",
     "interactive_sessions",
@@ -52,12 +59,237 @@ pub const METRICS: [&str; 27] = [
     "output_tokens",
     "cache_creation_tokens",
     "cache_read_tokens",
+    "coach_sessions",
+    "coach_prompts",
+    "coach_follow_ups",
+    "coach_clarity_sum",
+    "coach_clarity_scored",
+    "coach_file_refs",
+    "coach_prompts_with_file_refs",
+    "coach_test_runs",
+    "coach_lint_runs",
+    "coach_build_runs",
+    "coach_edit_batches",
+    "coach_verified_batches",
+    "coach_edits_user_accepted",
+    "coach_edits_user_rejected",
+    "coach_prompts_mode_default",
+    "coach_prompts_mode_accept_edits",
+    "coach_prompts_mode_plan",
+    "coach_prompts_mode_dont_ask",
+    "coach_prompts_mode_auto",
+    "coach_prompts_mode_bypass_permissions",
+    "coach_prompts_mode_other",
+    "coach_sessions_claude_md_project",
+    "coach_sessions_claude_md_user",
+    "coach_input_tokens",
+    "coach_output_tokens",
+    "coach_cache_creation_tokens",
+    "coach_cache_read_tokens",
+    "coach_compactions",
 ];
 
+/// Where the coach's counters start in [`METRICS`].
+pub const COACH_OFFSET: usize = BASE_METRICS;
+
+/// Migration 2, the same on both backends: per-organization settings (minimum group size,
+/// retention) as columns of `orgs`, which is already a tenant table under row-level security,
+/// and an index for retention's deletes by start time.
+const ORG_SETTINGS: &str = r#"
+ALTER TABLE orgs ADD COLUMN min_group_size BIGINT NOT NULL DEFAULT 3 CHECK (min_group_size BETWEEN 3 AND 1000);
+ALTER TABLE orgs ADD COLUMN retention_days BIGINT NOT NULL DEFAULT 365 CHECK (retention_days BETWEEN 60 AND 3650);
+CREATE INDEX sessions_started ON sessions (org_id, started_minute);
+"#;
+
+/// Migration 4, the same on both backends: the network address each audited action came from
+/// (null for the server's own actions and for rows written before this migration), and an index
+/// for the admin page's newest-first listing.
+const AUDIT_ADDRESS: &str = r#"
+ALTER TABLE audit_log ADD COLUMN address TEXT;
+CREATE INDEX audit_log_recent ON audit_log (org_id, at);
+"#;
+
+/// Migration 3, SQLite: the coach's counters on both daily rollups, and tokens by model per user
+/// and per team per day (for tokens and cost by model without reading sessions).
+const COACH_ROLLUPS_SQLITE: &str = r#"
+ALTER TABLE user_daily ADD COLUMN coach_sessions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_follow_ups BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_clarity_sum BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_clarity_scored BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_with_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_test_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_lint_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_build_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edit_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_verified_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edits_user_accepted BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edits_user_rejected BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_default BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_accept_edits BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_plan BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_dont_ask BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_auto BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_bypass_permissions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_other BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_sessions_claude_md_project BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_sessions_claude_md_user BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_input_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_output_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_cache_creation_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_cache_read_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_compactions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_follow_ups BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_clarity_sum BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_clarity_scored BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_with_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_test_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_lint_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_build_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edit_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_verified_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edits_user_accepted BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edits_user_rejected BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_default BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_accept_edits BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_plan BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_dont_ask BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_auto BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_bypass_permissions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_other BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions_claude_md_project BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions_claude_md_user BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_input_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_output_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_cache_creation_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_cache_read_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_compactions BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE user_model_daily (
+    org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_creation_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, user_id, day, model)
+);
+CREATE TABLE team_model_daily (
+    org_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_creation_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, team_id, day, model)
+);
+"#;
+
+/// Migration 3, PostgreSQL: as on SQLite, with the new tables under row-level security.
+const COACH_ROLLUPS_POSTGRES: &str = r#"
+ALTER TABLE user_daily ADD COLUMN coach_sessions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_follow_ups BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_clarity_sum BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_clarity_scored BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_with_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_test_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_lint_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_build_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edit_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_verified_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edits_user_accepted BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_edits_user_rejected BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_default BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_accept_edits BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_plan BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_dont_ask BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_auto BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_bypass_permissions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_prompts_mode_other BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_sessions_claude_md_project BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_sessions_claude_md_user BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_input_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_output_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_cache_creation_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_cache_read_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE user_daily ADD COLUMN coach_compactions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_follow_ups BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_clarity_sum BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_clarity_scored BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_with_file_refs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_test_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_lint_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_build_runs BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edit_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_verified_batches BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edits_user_accepted BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_edits_user_rejected BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_default BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_accept_edits BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_plan BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_dont_ask BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_auto BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_bypass_permissions BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_prompts_mode_other BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions_claude_md_project BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_sessions_claude_md_user BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_input_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_output_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_cache_creation_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_cache_read_tokens BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE team_daily ADD COLUMN coach_compactions BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE user_model_daily (
+    org_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_creation_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, user_id, day, model)
+);
+CREATE TABLE team_model_daily (
+    org_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_creation_tokens BIGINT NOT NULL DEFAULT 0,
+    cache_read_tokens BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, team_id, day, model)
+);
+ALTER TABLE user_model_daily ENABLE ROW LEVEL SECURITY;
+ALTER TABLE user_model_daily FORCE ROW LEVEL SECURITY;
+CREATE POLICY org_isolation ON user_model_daily
+    USING (org_id = nullif(current_setting('app.org_id', true), ''))
+    WITH CHECK (org_id = nullif(current_setting('app.org_id', true), ''));
+ALTER TABLE team_model_daily ENABLE ROW LEVEL SECURITY;
+ALTER TABLE team_model_daily FORCE ROW LEVEL SECURITY;
+CREATE POLICY org_isolation ON team_model_daily
+    USING (org_id = nullif(current_setting('app.org_id', true), ''))
+    WITH CHECK (org_id = nullif(current_setting('app.org_id', true), ''));
+GRANT SELECT, INSERT, UPDATE, DELETE ON user_model_daily, team_model_daily TO prompt1_app;
+"#;
+
 /// SQLite migrations: (version, SQL).
-pub const SQLITE: [(i64, &str); 1] = [(
-    1,
-    r#"
+pub const SQLITE: [(i64, &str); 4] = [
+    (
+        1,
+        r#"
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -232,12 +464,17 @@ CREATE VIEW user_totals AS
     SELECT org_id, user_id, sum(sessions) AS sessions, sum(prompts) AS prompts, sum(active_s) AS active_s
     FROM user_daily GROUP BY org_id, user_id;
 "#,
-)];
+    ),
+    (2, ORG_SETTINGS),
+    (3, COACH_ROLLUPS_SQLITE),
+    (4, AUDIT_ADDRESS),
+];
 
 /// PostgreSQL migrations: (version, SQL).
-pub const POSTGRES: [(i64, &str); 1] = [(
-    1,
-    r#"
+pub const POSTGRES: [(i64, &str); 4] = [
+    (
+        1,
+        r#"
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -518,4 +755,8 @@ CREATE VIEW user_totals WITH (security_invoker = true) AS
     FROM user_daily GROUP BY org_id, user_id;
 GRANT SELECT ON user_totals TO prompt1_app;
 "#,
-)];
+    ),
+    (2, ORG_SETTINGS),
+    (3, COACH_ROLLUPS_POSTGRES),
+    (4, AUDIT_ADDRESS),
+];

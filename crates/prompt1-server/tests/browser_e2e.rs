@@ -10,7 +10,7 @@ mod common;
 #[allow(dead_code)]
 mod remote;
 
-use common::{summary, RunningServer};
+use common::{summary_on, RunningServer};
 use fantoccini::{ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -192,8 +192,13 @@ async fn device_login_approved_in_chromium() {
     // Data arrives: the client syncs two sessions and the home page lists them and the device.
     let outbox = home.path().join("outbox");
     std::fs::create_dir_all(&outbox).unwrap();
+    let today = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400) as i64;
     for (k, prompts) in [(1u8, 4u32), (2, 9)] {
-        let s = summary(k, 1, prompts);
+        let s = summary_on(k, 1, prompts, today);
         std::fs::write(
             outbox.join(format!("{}.json", s.session_key.to_hex())),
             serde_json::to_vec(&s).unwrap(),
@@ -209,12 +214,18 @@ async fn device_login_approved_in_chromium() {
     c.goto(&format!("{url}/")).await.unwrap();
     let page = c.source().await.unwrap();
     assert!(
-        page.contains("Recent sessions") && page.contains("<td>9</td>") && page.contains("Revoke"),
+        page.contains("Your sessions by day")
+            && page.contains("<td class=\"num\">13</td>")
+            && page.contains("Revoke"),
         "{page}"
     );
     let shot = c.screenshot().await.unwrap();
-    let out = std::env::temp_dir().join("prompt1-e2e-home.png");
-    std::fs::write(&out, shot).unwrap();
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("device-login-home.png"), shot).unwrap();
 
     // Revoking from the page stops the device.
     c.find(Locator::Css("button[aria-label^='Revoke device']"))
@@ -232,7 +243,7 @@ async fn device_login_approved_in_chromium() {
         .await
         .unwrap();
     assert!(err.is_ok(), "an empty outbox needs no request");
-    let s = summary(3, 1, 1);
+    let s = summary_on(3, 1, 1, today);
     std::fs::write(
         outbox.join(format!("{}.json", s.session_key.to_hex())),
         serde_json::to_vec(&s).unwrap(),

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 fn now() -> i64 {
-    prompt1_server::now()
+    prompt1_server::clock::system_now()
 }
 
 fn sign(header: &Value, claims: &Value, key: &[u8]) -> String {

@@ -253,7 +253,13 @@ async fn every_tenant_table_has_forced_rls_and_the_role_is_powerless() {
     assert!(invoker.iter().any(|o| o == "security_invoker=true"));
     // Requests run as the app role even though DATABASE_URL names a superuser.
     let mut tx = state.db.begin().await.unwrap();
-    let who: String = prompt1_server::run!(&mut tx.conn, c => sqlx::query_scalar("SELECT current_user::text").fetch_one(c).await).unwrap();
+    let prompt1_server::db::Conn::Pg(c) = &mut tx.conn else {
+        panic!("a PostgreSQL state opens PostgreSQL transactions")
+    };
+    let who: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&mut **c)
+        .await
+        .unwrap();
     assert_eq!(who, "prompt1_app");
     drop(tx);
     // Migrating again is a no-op.

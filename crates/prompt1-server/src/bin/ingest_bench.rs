@@ -21,7 +21,7 @@
 use anyhow::{bail, Context};
 use clap::Parser;
 use prompt1_server::config::{Config, Secret};
-use prompt1_server::{auth, orgs};
+use prompt1_server::{auth, orgs, policy};
 use prompt1_wire::upload::{UploadAck, UploadBatch, UploadStatus, MAX_BATCH};
 use prompt1_wire::{
     ClientVersion, EditDecisions, EndReason, ModelId, ModelTokens, PermissionModeCounts, SessionKey,
@@ -267,13 +267,17 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
     let pair = orgs::create_org_with_admin(&state, "Bench", "bench@bench.test", "bench password").await?;
     let user = auth::load_user(&state, &state.keys.verify_access(&pair.access_token)?).await?;
     // The uploader is in a team, as most are: each batch then moves both rollups.
-    let member = user.member()?.clone();
-    let team = orgs::create_team(&state, &member, &user.user_id, "Bench").await?;
-    orgs::set_team(&state, &member, &user.user_id, &user.user_id, Some(&team.team_id)).await?;
+    let caller = policy::Caller::of(&user)?;
+    let admin = policy::admin(&caller)?;
+    let team = orgs::create_team(&state, &admin, "Bench").await?;
+    let me = policy::member_labels(&state, &caller, &user.user_id).await?;
+    let manage_me = policy::manage_member(&caller, me.as_ref())?;
+    orgs::set_team(&state, &manage_me, Some(&team.team_id)).await?;
+    let own = policy::own_data(&caller);
     let mut tokens = Vec::new();
     for _ in 0..args.clients {
         let code = orgs::start_device_login(&state).await?;
-        orgs::decide_device_login(&state, &user, &code.user_code, true).await?;
+        orgs::decide_device_login(&state, &own, &code.user_code, true).await?;
         tokens.push(
             orgs::poll_device_login(&state, &code.device_code)
                 .await?
@@ -380,14 +384,14 @@ async fn run(args: &Args, dir: &std::path::Path, db_url: Option<String>) -> anyh
     // Bare batched inserts of the same rows (the run's own org, user, device and team ids, the
     // same summaries), same database, same concurrency: one device per writer, as per client.
     // With --revise the baselines insert as many rows as the server received summaries.
-    let owners: Vec<RowOwner> = orgs::list_devices(&state, &user)
+    let owners: Vec<RowOwner> = orgs::list_devices(&state, &own)
         .await?
         .into_iter()
         .map(|d| RowOwner {
-            org_id: member.scope.org_id().to_owned(),
-            user_id: user.user_id.clone(),
-            device_id: d.device_id,
-            team_id: Some(team.team_id.clone()),
+            org_id: caller.org().to_string(),
+            user_id: user.user_id.to_string(),
+            device_id: d.device_id.to_string(),
+            team_id: Some(team.team_id.to_string()),
         })
         .collect();
     let bodies: Vec<BareRow> = (0..sent as u64)
@@ -595,7 +599,7 @@ async fn bare_insert(
                     ($pool:expr) => {{
                         let mut tx = $pool.begin().await?;
                         let mut q = sqlx::query(&sql);
-                        let received_at = prompt1_server::now();
+                        let received_at = prompt1_server::clock::system_now();
                         for BareRow { summary: s, json } in &chunk {
                             q = q
                                 .bind(owner.org_id.as_str())

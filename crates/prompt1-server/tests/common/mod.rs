@@ -113,7 +113,21 @@ pub async fn server(kind: Kind) -> Option<TestServer> {
     server_with(kind, |_| {}).await
 }
 
+/// Like [`server`], with the server's clock fixed at `secs` (Unix seconds); move it through
+/// `state.clock`.
+pub async fn server_at(kind: Kind, secs: i64) -> Option<TestServer> {
+    server_full(kind, |_| {}, prompt1_server::clock::Clock::fixed(secs)).await
+}
+
 pub async fn server_with(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<TestServer> {
+    server_full(kind, tweak, prompt1_server::clock::Clock::system()).await
+}
+
+pub async fn server_full(
+    kind: Kind,
+    tweak: impl FnOnce(&mut Config),
+    clock: prompt1_server::clock::Clock,
+) -> Option<TestServer> {
     let dir = tempfile::tempdir().unwrap();
     let pg = match kind {
         Kind::Sqlite => None,
@@ -128,7 +142,7 @@ pub async fn server_with(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<
         ..Config::default()
     };
     tweak(&mut cfg);
-    let state = prompt1_server::build_state(cfg).await.unwrap();
+    let state = prompt1_server::build_state_with_clock(cfg, clock).await.unwrap();
     let app = prompt1_server::app(state.clone());
     Some(TestServer {
         state,
@@ -428,6 +442,54 @@ pub fn summary(key: u8, rev: u32, prompts: u32) -> SessionSummary {
 
 pub fn v(s: &SessionSummary) -> Value {
     serde_json::to_value(s).unwrap()
+}
+
+/// A summary like [`summary`] that started on `day` (days since the epoch) at 10:00 UTC.
+pub fn summary_on(key: u8, rev: u32, prompts: u32, day: i64) -> SessionSummary {
+    SessionSummary {
+        started_minute: day * 1440 + 600,
+        ..summary(key, rev, prompts)
+    }
+}
+
+/// Creates a team through the API; returns its id.
+pub async fn create_team(s: &TestServer, admin: &str, name: &str) -> String {
+    let r = s
+        .call(
+            Method::POST,
+            "/api/v1/teams",
+            Some(admin),
+            Some(serde_json::json!({ "name": name })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    r.json()["team_id"].as_str().unwrap().to_owned()
+}
+
+/// Sum of a `team_daily` counter of `team` over all days, read straight from the database (as the
+/// connecting user, outside the API: the API withholds small groups, ingest tests check the
+/// arithmetic underneath).
+pub async fn team_daily_sum(s: &TestServer, team: &str, metric: &str) -> i64 {
+    let sql = format!("SELECT CAST(COALESCE(sum({metric}), 0) AS BIGINT) FROM team_daily WHERE team_id = $1");
+    match &s.state.db {
+        prompt1_server::db::Db::Sqlite(p, _) => {
+            sqlx::query_scalar(&sql).bind(team).fetch_one(p).await.unwrap()
+        }
+        prompt1_server::db::Db::Postgres(p) => {
+            sqlx::query_scalar(&sql).bind(team).fetch_one(p).await.unwrap()
+        }
+    }
+}
+
+/// The days of `team`'s `team_daily` rows, read straight from the database.
+pub async fn team_daily_days(s: &TestServer, team: &str) -> Vec<i64> {
+    let sql = "SELECT day FROM team_daily WHERE team_id = $1 ORDER BY day";
+    match &s.state.db {
+        prompt1_server::db::Db::Sqlite(p, _) => {
+            sqlx::query_scalar(sql).bind(team).fetch_all(p).await.unwrap()
+        }
+        prompt1_server::db::Db::Postgres(p) => sqlx::query_scalar(sql).bind(team).fetch_all(p).await.unwrap(),
+    }
 }
 
 /// Sum of a rollup counter over all days in a `/me/rollups`-shaped answer.

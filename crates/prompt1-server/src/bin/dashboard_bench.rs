@@ -1,0 +1,3 @@
+//! Dashboard benchmark (written next).
+
+fn main() {}

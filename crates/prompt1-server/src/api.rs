@@ -9,50 +9,327 @@ use crate::error::{ApiError, ApiResult};
 pub use crate::extract::{ApiJson, ApiPath};
 use crate::ids::{DeviceId, OrgId, TeamId, UserId};
 use crate::ingest::{self, DayTotals, RawBatch};
+use crate::me::{self, CoachingView, ProficiencyView};
 use crate::org_settings::{self, OrgSettings, OrgSettingsUpdate};
 use crate::orgs::{self, DeviceCode, DeviceGrant, DeviceView, Joiner, MemberView, SessionView, TeamView};
 use crate::policy::{self, Caller};
 use crate::state::AppState;
+use crate::team_overview::{self, TeamOverviewView, TeamRollupsView};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::{Json, Router};
 use prompt1_wire::upload::{UploadAck, MAX_BATCH};
 use serde::{Deserialize, Serialize};
 use utoipa::OpenApi;
 
+/// Which credentials a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// None (sign-in, device login, invite acceptance, this document).
+    Public,
+    /// A signed-in person, in an organization or not.
+    User,
+    /// A signed-in member of an organization; what they may do is decided by `policy`.
+    Member,
+    /// A device token (upload only).
+    Device,
+}
+
+/// One route of the JSON API, as listed by [`route_table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path under `/api/v1`, with `{param}` placeholders.
+    pub path: &'static str,
+    /// Credentials it takes.
+    pub access: Access,
+}
+
+/// The routes and their handlers, in one list, so the exported table is the router.
+fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    vec![
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/openapi.json",
+                access: Access::Public,
+            },
+            get(openapi),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/login",
+                access: Access::Public,
+            },
+            post(login),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/refresh",
+                access: Access::Public,
+            },
+            post(refresh),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/logout",
+                access: Access::User,
+            },
+            post(logout),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/auth/password",
+                access: Access::User,
+            },
+            post(change_password),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me",
+                access: Access::User,
+            },
+            get(me),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/rollups",
+                access: Access::Member,
+            },
+            get(my_rollups),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/sessions",
+                access: Access::Member,
+            },
+            get(my_sessions),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/proficiency",
+                access: Access::Member,
+            },
+            get(my_proficiency),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/me/coaching",
+                access: Access::Member,
+            },
+            get(my_coaching),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/invites",
+                access: Access::Member,
+            },
+            post(create_invite),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/invites/accept",
+                access: Access::Public,
+            },
+            post(accept_invite),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/org/leave",
+                access: Access::Member,
+            },
+            post(leave),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/org/settings",
+                access: Access::Member,
+            },
+            get(get_org_settings),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/settings",
+                access: Access::Member,
+            },
+            put(put_org_settings),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/org/members",
+                access: Access::Member,
+            },
+            get(members),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/org/members/{user_id}",
+                access: Access::Member,
+            },
+            delete(remove_member),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/members/{user_id}/role",
+                access: Access::Member,
+            },
+            put(set_role),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/org/members/{user_id}/team",
+                access: Access::Member,
+            },
+            put(set_team),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams",
+                access: Access::Member,
+            },
+            get(teams),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/teams",
+                access: Access::Member,
+            },
+            post(create_team),
+        ),
+        (
+            RouteSpec {
+                method: "PUT",
+                path: "/teams/{team_id}",
+                access: Access::Member,
+            },
+            put(rename_team),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/teams/{team_id}",
+                access: Access::Member,
+            },
+            delete(delete_team),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams/{team_id}/rollups",
+                access: Access::Member,
+            },
+            get(team_rollups),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/teams/{team_id}/overview",
+                access: Access::Member,
+            },
+            get(team_overview),
+        ),
+        (
+            RouteSpec {
+                method: "GET",
+                path: "/devices",
+                access: Access::Member,
+            },
+            get(devices),
+        ),
+        (
+            RouteSpec {
+                method: "DELETE",
+                path: "/devices/{device_id}",
+                access: Access::Member,
+            },
+            delete(revoke_device),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/code",
+                access: Access::Public,
+            },
+            post(device_code),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/token",
+                access: Access::Public,
+            },
+            post(device_token),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/approve",
+                access: Access::Member,
+            },
+            post(device_approve),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/deny",
+                access: Access::Member,
+            },
+            post(device_deny),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/device/revoke",
+                access: Access::Device,
+            },
+            post(device_revoke_self),
+        ),
+        (
+            RouteSpec {
+                method: "POST",
+                path: "/ingest",
+                access: Access::Device,
+            },
+            post(ingest_batch),
+        ),
+    ]
+}
+
+/// Every route of the JSON API (the access-matrix test is generated from it: a route added here
+/// without a row in the matrix fails that test).
+pub fn route_table() -> Vec<RouteSpec> {
+    table().into_iter().map(|(spec, _)| spec).collect()
+}
+
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
-        .route("/auth/logout", post(logout))
-        .route("/auth/password", post(change_password))
-        .route("/me", get(me))
-        .route("/me/rollups", get(my_rollups))
-        .route("/me/sessions", get(my_sessions))
-        .route("/invites", post(create_invite))
-        .route("/invites/accept", post(accept_invite))
-        .route("/org/leave", post(leave))
-        .route("/org/settings", get(get_org_settings).put(put_org_settings))
-        .route("/org/members", get(members))
-        .route("/org/members/{user_id}", delete(remove_member))
-        .route("/org/members/{user_id}/role", put(set_role))
-        .route("/org/members/{user_id}/team", put(set_team))
-        .route("/teams", get(teams).post(create_team))
-        .route("/teams/{team_id}", put(rename_team).delete(delete_team))
-        .route("/teams/{team_id}/rollups", get(team_rollups))
-        .route("/devices", get(devices))
-        .route("/devices/{device_id}", delete(revoke_device))
-        .route("/device/code", post(device_code))
-        .route("/device/token", post(device_token))
-        .route("/device/approve", post(device_approve))
-        .route("/device/deny", post(device_deny))
-        .route("/device/revoke", post(device_revoke_self))
-        .route("/ingest", post(ingest_batch))
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (spec, handler)| r.route(spec.path, handler))
         .fallback(not_found)
 }
 
@@ -217,16 +494,47 @@ async fn my_sessions(State(st): State<AppState>, caller: Caller) -> ApiResult<Js
     ))
 }
 
-/// A team's daily totals (admins, and managers of that team).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups", responses((status = 200, body = Vec<DayTotals>)))]
+/// My proficiency score (or what is missing), its components, and its trend over 8 weeks.
+#[utoipa::path(get, path = "/api/v1/me/proficiency", responses((status = 200, body = ProficiencyView)))]
+async fn my_proficiency(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<ProficiencyView>> {
+    Ok(Json(me::read_proficiency(&st, &policy::own_data(&caller)).await?))
+}
+
+/// My coaching tips, the organization's distribution they compare with, and the CLAUDE.md effect.
+/// Only the caller's own: no route returns another person's coaching.
+#[utoipa::path(get, path = "/api/v1/me/coaching", responses((status = 200, body = CoachingView)))]
+async fn my_coaching(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<CoachingView>> {
+    Ok(Json(me::read_coaching(&st, &policy::own_data(&caller)).await?))
+}
+
+/// A team's weekly overview: aggregates (withheld below the minimum group size), the score
+/// distribution, and members' scores for admins and the team's managers.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/overview",
+    params(("team_id" = String, Path, description = "team id")),
+    responses((status = 200, body = TeamOverviewView), (status = 403), (status = 404)))]
+async fn team_overview(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(team_id): ApiPath<TeamId>,
+) -> ApiResult<Json<TeamOverviewView>> {
+    let labels = policy::team_labels(&st, &caller, &team_id).await?;
+    let grant = policy::team_overview(&caller, labels.as_ref())?;
+    Ok(Json(team_overview::read(&st, &grant).await?))
+}
+
+/// A team's daily totals (admins, and managers of that team); a day with fewer active members
+/// than the minimum group size, and a team with fewer members, is withheld.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/rollups",
+    params(("team_id" = String, Path, description = "team id")),
+    responses((status = 200, body = TeamRollupsView), (status = 403), (status = 404)))]
 async fn team_rollups(
     State(st): State<AppState>,
     caller: Caller,
     ApiPath(team_id): ApiPath<TeamId>,
-) -> ApiResult<Json<Vec<DayTotals>>> {
+) -> ApiResult<Json<TeamRollupsView>> {
     let labels = policy::team_labels(&st, &caller, &team_id).await?;
     let grant = policy::team_rollups(&caller, labels.as_ref())?;
-    Ok(Json(ingest::team_rollups(&st, &grant).await?))
+    Ok(Json(team_overview::read_rollups(&st, &grant).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -568,7 +876,10 @@ async fn ingest_batch(
         me,
         my_rollups,
         my_sessions,
+        my_proficiency,
+        my_coaching,
         team_rollups,
+        team_overview,
         create_invite,
         accept_invite,
         leave,

@@ -27,7 +27,7 @@ use crate::auth::{Device, DeviceToken, DEVICE_BY_TOKEN};
 use crate::db::{exec, run, Conn, DbError, DbResult, OrgTx};
 use crate::error::ApiError;
 use crate::ids::{DeviceId, TeamId, UserId};
-use crate::policy::{OwnData, TeamRollups};
+use crate::policy::OwnData;
 use crate::schema::{COACH_OFFSET, METRICS};
 use crate::state::AppState;
 use prompt1_coach::Tally;
@@ -768,7 +768,7 @@ pub struct DayTotals {
     /// Days since the Unix epoch (UTC).
     pub day: i64,
     /// The counters, by name.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, i64>)]
     pub totals: BTreeMap<&'static str, i64>,
 }
 
@@ -780,12 +780,9 @@ pub async fn my_rollups(st: &AppState, me: &OwnData) -> Result<Vec<DayTotals>, A
     Ok(rows)
 }
 
-/// One team's daily totals.
-pub async fn team_rollups(st: &AppState, grant: &TeamRollups) -> Result<Vec<DayTotals>, ApiError> {
-    let mut tx = st.db.begin_org(grant.scope()).await?;
-    let rows = read_rollups(&mut tx, "team_daily", "team_id", grant.team().as_str()).await?;
-    tx.commit().await?;
-    Ok(rows)
+/// One team's daily totals, unfiltered (the team view applies the minimum group size).
+pub(crate) async fn read_team_rollups(tx: &mut OrgTx, team: &TeamId) -> DbResult<Vec<DayTotals>> {
+    read_rollups(tx, "team_daily", "team_id", team.as_str()).await
 }
 
 /// Reads rollup rows of `table` where `col` is `who`, in the transaction's organization.

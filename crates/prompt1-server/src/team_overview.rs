@@ -16,7 +16,9 @@
 use crate::db::{run, DbError, DbResult, OrgTx};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{TeamId, UserId};
+use crate::ingest::DayTotals;
 use crate::org_settings::{self, Withheld};
+use crate::policy::TeamRollups;
 use crate::policy::{MemberScores, TeamOverview};
 use crate::pricing::{self, PRICES_AS_OF};
 use crate::state::AppState;
@@ -440,6 +442,86 @@ async fn weeks(tx: &mut OrgTx, team: &TeamId, today: i64, members: u32, min: u32
         });
     }
     Ok(out)
+}
+
+/// A team's daily totals, as far as the minimum group size allows.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TeamRollupsView {
+    /// Current members of the team.
+    pub members: u32,
+    /// The organization's minimum group size.
+    pub min_group_size: u32,
+    /// Set when the team has fewer members than the minimum group size: then `days` is empty.
+    pub withheld: Option<Withheld>,
+    /// One entry per day with sessions, oldest first.
+    pub days: Vec<TeamDay>,
+}
+
+/// One day of a team.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TeamDay {
+    /// Days since the Unix epoch (UTC).
+    pub day: i64,
+    /// Current members with at least one session that day.
+    pub active_members: u32,
+    /// The day's counters, unless withheld.
+    pub totals: Option<DayTotals>,
+    /// Set when fewer members than the minimum group size were active that day.
+    pub withheld: Option<Withheld>,
+}
+
+/// The grant's team's daily totals; a day on which fewer members than the minimum group size
+/// were active is withheld, and so is everything for a team that small.
+pub async fn read_rollups(st: &AppState, grant: &TeamRollups) -> ApiResult<TeamRollupsView> {
+    let team = grant.team();
+    let mut tx = st.db.begin_org(grant.scope()).await?;
+    let min = org_settings::read_in(&mut tx).await?.min_group_size;
+    let members = u32::try_from(roster(&mut tx, team).await?.len()).unwrap_or(u32::MAX);
+    if let Some(w) = Withheld::check(members, min) {
+        tx.commit().await?;
+        return Ok(TeamRollupsView {
+            members,
+            min_group_size: min,
+            withheld: Some(w),
+            days: Vec::new(),
+        });
+    }
+    let rows = crate::ingest::read_team_rollups(&mut tx, team).await?;
+    let org = tx.org().clone();
+    let active: Vec<(i64, i64)> = run!(&mut tx.conn, c => sqlx::query_as(
+        "SELECT d.day, count(DISTINCT d.user_id) FROM memberships m \
+         JOIN user_daily d ON d.org_id = m.org_id AND d.user_id = m.user_id \
+         WHERE m.org_id = $1 AND m.team_id = $2 AND d.sessions > 0 GROUP BY d.day",
+    )
+    .bind(&org)
+    .bind(team)
+    .fetch_all(c)
+    .await
+    .map_err(DbError::from))?;
+    tx.commit().await?;
+    let active: BTreeMap<i64, u32> = active
+        .into_iter()
+        .map(|(d, n)| (d, u32::try_from(n).unwrap_or(u32::MAX)))
+        .collect();
+    let days = rows
+        .into_iter()
+        .map(|t| {
+            let active_members = active.get(&t.day).copied().unwrap_or(0);
+            let withheld = Withheld::check(active_members, min);
+            TeamDay {
+                day: t.day,
+                active_members,
+                totals: withheld.is_none().then_some(t),
+                withheld,
+            }
+        })
+        .collect();
+    Ok(TeamRollupsView {
+        members,
+        min_group_size: min,
+        withheld: None,
+        days,
+    })
 }
 
 #[cfg(test)]

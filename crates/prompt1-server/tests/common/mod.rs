@@ -452,6 +452,32 @@ pub async fn create_team(s: &TestServer, admin: &str, name: &str) -> String {
     r.json()["team_id"].as_str().unwrap().to_owned()
 }
 
+/// Sum of a `team_daily` counter of `team` over all days, read straight from the database (as the
+/// connecting user, outside the API: the API withholds small groups, ingest tests check the
+/// arithmetic underneath).
+pub async fn team_daily_sum(s: &TestServer, team: &str, metric: &str) -> i64 {
+    let sql = format!("SELECT CAST(COALESCE(sum({metric}), 0) AS BIGINT) FROM team_daily WHERE team_id = $1");
+    match &s.state.db {
+        prompt1_server::db::Db::Sqlite(p, _) => {
+            sqlx::query_scalar(&sql).bind(team).fetch_one(p).await.unwrap()
+        }
+        prompt1_server::db::Db::Postgres(p) => {
+            sqlx::query_scalar(&sql).bind(team).fetch_one(p).await.unwrap()
+        }
+    }
+}
+
+/// The days of `team`'s `team_daily` rows, read straight from the database.
+pub async fn team_daily_days(s: &TestServer, team: &str) -> Vec<i64> {
+    let sql = "SELECT day FROM team_daily WHERE team_id = $1 ORDER BY day";
+    match &s.state.db {
+        prompt1_server::db::Db::Sqlite(p, _) => {
+            sqlx::query_scalar(sql).bind(team).fetch_all(p).await.unwrap()
+        }
+        prompt1_server::db::Db::Postgres(p) => sqlx::query_scalar(sql).bind(team).fetch_all(p).await.unwrap(),
+    }
+}
+
 /// Sum of a rollup counter over all days in a `/me/rollups`-shaped answer.
 pub fn total(rollups: &Value, metric: &str) -> i64 {
     rollups

@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let print_setup = cfg.print_setup_link && !cli.demo;
     // Demo mode: the temporary folder lives (and the database with it) until the server stops.
     let (state, _demo_dir, demo) = if cli.demo {
-        let (state, dir, demo) = prompt1_server::demo::start(cfg)
+        let (state, dir, demo) = prompt1_server::demo::start(cfg, prompt1_server::app)
             .await
             .context("starting prompt1-server --demo")?;
         (state, Some(dir), Some(demo))

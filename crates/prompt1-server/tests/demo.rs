@@ -97,7 +97,7 @@ async fn demo_seeds_the_promised_organization_and_its_accounts_sign_in() {
         retention_interval_s: 0,
         ..Config::default()
     };
-    let (state, dir, seeded) = demo::start(cfg).await.unwrap();
+    let (state, dir, seeded) = demo::start(cfg, prompt1_server::app).await.unwrap();
     let db_file_in_temp = std::fs::read_dir(dir.path()).unwrap().count() > 0;
     assert!(
         db_file_in_temp,
@@ -192,55 +192,37 @@ async fn demo_seeds_the_promised_organization_and_its_accounts_sign_in() {
     assert!(seeded.days.0 >= today - 59 && seeded.days.1 <= today);
     assert!(seeded.sessions > 25 * 20, "{} sessions", seeded.sessions);
 
-    // The member is scored by the server (rollups built at ingest).
-    let caller = demo::seed::caller_of(&s.state, member).await.unwrap();
-    let own = prompt1_server::policy::own_data(&caller);
-    let prof = prompt1_server::me::read_proficiency(&s.state, &own)
-        .await
-        .unwrap();
-    assert!(prof.proficiency.score.is_some(), "{:?}", prof.proficiency);
-    let coaching = prompt1_server::me::read_coaching(&s.state, &own).await.unwrap();
-    assert!(
-        coaching.claude_md.is_some(),
-        "the member adopted CLAUDE.md half-way: the before/after insight shows"
-    );
-    // Once the JSON route is served, the same through the API.
-    let r = s
-        .call(Method::GET, "/api/v1/me/proficiency", Some(member), None)
-        .await;
-    if r.status != StatusCode::NOT_FOUND || r.error_code() != "not_found" {
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        assert!(
-            r.json()["proficiency"]["score"].as_u64().is_some(),
-            "{}",
-            r.text()
-        );
-    }
+    // The member is scored by the server (rollups built at ingest), and sees the CLAUDE.md
+    // before/after insight (adopted half-way through the 60 days).
+    let prof = s.get_json("/api/v1/me/proficiency", member).await;
+    let score = prof["proficiency"]["score"].as_u64();
+    assert!(score.is_some_and(|v| v <= 100), "{prof}");
+    assert_eq!(prof["trend"].as_array().unwrap().len(), 8);
+    let coaching = s.get_json("/api/v1/me/coaching", member).await;
+    assert!(coaching["claude_md"].is_object(), "{coaching}");
+    assert!(!coaching["tips"].as_array().unwrap().is_empty(), "{coaching}");
 
-    // The manager sees their team's overview with scores; the small team's aggregates are withheld.
-    let mgr = demo::seed::caller_of(&s.state, manager).await.unwrap();
-    let platform = names.iter().find(|(_, n)| *n == "Platform").unwrap().0;
-    let labels = prompt1_server::policy::team_labels(&s.state, &mgr, &platform.parse().unwrap())
-        .await
-        .unwrap();
-    let grant = prompt1_server::policy::team_overview(&mgr, labels.as_ref()).unwrap();
-    let view = prompt1_server::team_overview::read(&s.state, &grant)
-        .await
-        .unwrap();
-    assert_eq!(view.members, 12);
-    assert!(view.withheld.is_none());
-    assert!(view.member_scores.as_ref().is_some_and(|m| m.len() == 12));
-    let admin_caller = demo::seed::caller_of(&s.state, admin).await.unwrap();
-    let research = names.iter().find(|(_, n)| *n == "Research").unwrap().0;
-    let labels = prompt1_server::policy::team_labels(&s.state, &admin_caller, &research.parse().unwrap())
-        .await
-        .unwrap();
-    let grant = prompt1_server::policy::team_overview(&admin_caller, labels.as_ref()).unwrap();
-    let view = prompt1_server::team_overview::read(&s.state, &grant)
-        .await
-        .unwrap();
-    assert_eq!(view.members, 2);
-    assert!(view.withheld.is_some(), "2 members < minimum group size 3");
+    // The manager sees their team's overview with scores; the small team's aggregates are
+    // withheld, with the reason.
+    let team_id = |name: &str| names.iter().find(|(_, n)| *n == name).unwrap().0.clone();
+    let platform = s
+        .get_json(&format!("/api/v1/teams/{}/overview", team_id("Platform")), manager)
+        .await;
+    assert_eq!(platform["members"], 12);
+    assert!(platform["withheld"].is_null(), "{platform}");
+    assert_eq!(platform["member_scores"].as_array().unwrap().len(), 12);
+    assert!(!platform["weeks"].as_array().unwrap().is_empty());
+    let research = s
+        .get_json(&format!("/api/v1/teams/{}/overview", team_id("Research")), admin)
+        .await;
+    assert_eq!(research["members"], 2);
+    assert!(research["withheld"].is_object(), "2 members < 3: {research}");
+    assert!(research["weeks"].as_array().unwrap().is_empty());
+    // The member does not see other members' scores.
+    let as_member = s
+        .get_json(&format!("/api/v1/teams/{}/overview", team_id("Platform")), member)
+        .await;
+    assert!(as_member["member_scores"].is_null(), "{as_member}");
 }
 
 #[test]

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::error::ApiResult;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::state::AppState;
+use axum::Router;
 use prompt1_wire::{SessionKey, SessionSummary};
 use transcripts::{Habits, Rng, SessionPlan};
 
@@ -300,8 +301,9 @@ pub fn person_sessions(
     out
 }
 
-/// Seeds the demo organization into a fresh server state and returns what was made.
-pub async fn seed_org(state: &AppState) -> ApiResult<Demo> {
+/// Seeds the demo organization into a fresh server state, uploading through `app` (the
+/// application over that state, as [`crate::app`] builds it), and returns what was made.
+pub async fn seed_org(state: &AppState, app: &Router) -> ApiResult<Demo> {
     let admin_pw = random_password();
     let admin_email = format!("admin@{EMAIL_DOMAIN}");
     let pair = crate::orgs::create_org_with_admin(state, DEMO_ORG, &admin_email, &admin_pw).await?;
@@ -323,7 +325,6 @@ pub async fn seed_org(state: &AppState) -> ApiResult<Demo> {
     let member_pw = random_password();
     let manager_pw = random_password();
     let shared_hash = seed::password_hash(&random_password()).await?;
-    let app = crate::app(state.clone());
     let today = state.clock.today();
     let now_ms = state.now() * 1000;
     let mut rng = Rng::new(DEMO_SEED);
@@ -390,7 +391,7 @@ pub async fn seed_org(state: &AppState) -> ApiResult<Demo> {
                 last_day = last_day.max(day);
             }
             let token = seed::enroll_device(state, &caller).await?;
-            sessions += seed::upload(&app, &token, &list).await?;
+            sessions += seed::upload(app, &token, &list).await?;
         }
     }
     Ok(Demo {
@@ -421,13 +422,18 @@ pub enum DemoError {
 }
 
 /// A fresh demo server state: checks `cfg` ([`check`]), points it at a new temporary folder
-/// (returned: the database is deleted when it is dropped), builds the state and seeds it.
-pub async fn start(mut cfg: Config) -> Result<(AppState, tempfile::TempDir, Demo), DemoError> {
+/// (returned: the database is deleted when it is dropped), builds the state and seeds it through
+/// the application `app` makes (pass [`crate::app`]; taken as an argument so that this module,
+/// like every other, imports nothing from the crate root).
+pub async fn start(
+    mut cfg: Config,
+    app: fn(AppState) -> Router,
+) -> Result<(AppState, tempfile::TempDir, Demo), DemoError> {
     check(&cfg)?;
     let dir = tempfile::Builder::new().prefix("prompt1-demo-").tempdir()?;
     cfg.data_dir = Some(dir.path().to_path_buf());
     cfg.print_setup_link = false;
     let state = crate::state::build_state(cfg).await?;
-    let demo = seed_org(&state).await?;
+    let demo = seed_org(&state, &app(state.clone())).await?;
     Ok((state, dir, demo))
 }

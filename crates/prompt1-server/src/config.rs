@@ -165,6 +165,11 @@ pub struct Cli {
     /// How often data retention runs, in seconds; 0 turns it off [default: 3600].
     #[arg(long, value_name = "SECONDS")]
     pub retention_interval_s: Option<u64>,
+    /// Try the product: start on a fresh temporary SQLite database seeded with a demo organization
+    /// (three teams, 25 people, 60 days of sessions) and print a member, a manager and an admin
+    /// account as `ROLE EMAIL PASSWORD`. Loopback only; refuses a database URL or data folder.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// The configuration could not be assembled.

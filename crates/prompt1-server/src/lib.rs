@@ -7,6 +7,7 @@
 //!
 //! This root only declares the modules and wires the application together. The modules read
 //! top-down, each importing only from those listed after it:
+//! `demo` (seeds a demo organization through the application it is handed) ->
 //! routers (`web`, `api`) -> flows and views (`orgs`, `ingest`, `org_settings`, `retention`, `me`,
 //! `team_overview`, `account`, `admin_views`, `lookups`, over `tallies` and `pricing`) ->
 //! `policy` (every access decision) -> `auth` (verified principals) -> `state` (shared state) ->
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod ids;

@@ -17,14 +17,34 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
     let listen = cfg.listen;
-    let print_setup = cfg.print_setup_link;
-    let state = prompt1_server::build_state(cfg)
-        .await
-        .context("starting prompt1-server")?;
+    let print_setup = cfg.print_setup_link && !cli.demo;
+    // Demo mode: the temporary folder lives (and the database with it) until the server stops.
+    let (state, _demo_dir, demo) = if cli.demo {
+        let (state, dir, demo) = prompt1_server::demo::start(cfg, prompt1_server::app)
+            .await
+            .context("starting prompt1-server --demo")?;
+        (state, Some(dir), Some(demo))
+    } else {
+        let state = prompt1_server::build_state(cfg)
+            .await
+            .context("starting prompt1-server")?;
+        (state, None, None)
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, backend = ?state.db.backend(), "listening");
+    if let Some(demo) = &demo {
+        // Printed to stdout once the port is bound: `ROLE EMAIL PASSWORD`, one account a line.
+        tracing::info!(
+            sessions = demo.sessions,
+            members = demo.members,
+            "demo organization seeded on a temporary database"
+        );
+        for account in &demo.accounts {
+            println!("{}", account.line());
+        }
+    }
     if print_setup {
         if let Some(link) = prompt1_server::setup_link(&state).await? {
             // Printed once to stdout (not the log): whoever runs the server sets up the first admin.

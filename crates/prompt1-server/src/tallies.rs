@@ -55,6 +55,11 @@ pub async fn user_days(tx: &mut OrgTx, user: &UserId, window: DayWindow) -> DbRe
 
 /// The window's tally of every current member of the organization (or of one team) who has a
 /// rollup row in it, by user.
+///
+/// `CROSS JOIN` makes SQLite read the members first and seek each one's days on the
+/// `user_daily` key (org, user, day); with a plain `JOIN` and no statistics it read every day of
+/// every member of the organization (a year of 1,000 people: 260,000 rows) before filtering.
+/// PostgreSQL plans it as the inner join it is.
 pub async fn member_tallies(
     tx: &mut OrgTx,
     team: Option<&TeamId>,
@@ -67,8 +72,9 @@ pub async fn member_tallies(
         .join(", ");
     let sql = format!(
         "SELECT d.user_id, {sums} FROM memberships m \
-         JOIN user_daily d ON d.org_id = m.org_id AND d.user_id = m.user_id \
-         WHERE m.org_id = $1 AND ($2 IS NULL OR m.team_id = $2) AND d.day BETWEEN $3 AND $4 \
+         CROSS JOIN user_daily d \
+         WHERE d.org_id = m.org_id AND d.user_id = m.user_id \
+         AND m.org_id = $1 AND ($2 IS NULL OR m.team_id = $2) AND d.day BETWEEN $3 AND $4 \
          GROUP BY d.user_id"
     );
     let org = tx.org().clone();

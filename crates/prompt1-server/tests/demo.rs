@@ -206,7 +206,10 @@ async fn demo_seeds_the_promised_organization_and_its_accounts_sign_in() {
     // withheld, with the reason.
     let team_id = |name: &str| names.iter().find(|(_, n)| *n == name).unwrap().0.clone();
     let platform = s
-        .get_json(&format!("/api/v1/teams/{}/overview", team_id("Platform")), manager)
+        .get_json(
+            &format!("/api/v1/teams/{}/overview", team_id("Platform")),
+            manager,
+        )
         .await;
     assert_eq!(platform["members"], 12);
     assert!(platform["withheld"].is_null(), "{platform}");

@@ -137,7 +137,11 @@ fn sessions(rng: &mut Rng, who: u32, days: i64, today: i64) -> Vec<SessionSummar
             let verified = (0..batches).filter(|_| rng.chance(st.verify)).count() as u32;
             let edits = batches * rng.range(1, 3) as u32;
             let bypass = rng.chance(st.bypass);
-            let rejected = if bypass { 0 } else { rng.range(0, u64::from(edits / 4)) as u32 };
+            let rejected = if bypass {
+                0
+            } else {
+                rng.range(0, u64::from(edits / 4)) as u32
+            };
             let model = MODELS[rng.below(3) as usize];
             out.push(SessionSummary {
                 schema: SCHEMA_V1,
@@ -367,7 +371,12 @@ where
             bytes = f().await?;
             t.push(s.elapsed());
         }
-        return Ok(Some(figures(name, "view function (route not on this branch)", t, bytes)));
+        return Ok(Some(figures(
+            name,
+            "view function (route not on this branch)",
+            t,
+            bytes,
+        )));
     }
     if status != StatusCode::OK {
         bail!("{path}: {status}");
@@ -493,9 +502,7 @@ async fn run(args: &Args, state: &AppState) -> anyhow::Result<()> {
         )
         .await?,
     );
-    println!(
-        "\n| endpoint | measured as | p50 | p99 | max | body bytes |\n|---|---|---|---|---|---|"
-    );
+    println!("\n| endpoint | measured as | p50 | p99 | max | body bytes |\n|---|---|---|---|---|---|");
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
     for f in out.into_iter().flatten() {
         println!(

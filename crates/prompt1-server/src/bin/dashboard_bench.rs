@@ -433,7 +433,7 @@ async fn run(args: &Args, state: &AppState) -> anyhow::Result<()> {
     let r = measure(
         args,
         &app,
-        &format!("team page `GET /teams/{{id}}` (manager)"),
+        "team page `GET /teams/{id}` (manager)",
         &team_page,
         &Auth::Cookie(mgr_token.clone()),
         none,

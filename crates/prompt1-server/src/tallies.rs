@@ -55,11 +55,6 @@ pub async fn user_days(tx: &mut OrgTx, user: &UserId, window: DayWindow) -> DbRe
 
 /// The window's tally of every current member of the organization (or of one team) who has a
 /// rollup row in it, by user.
-///
-/// `CROSS JOIN` makes SQLite read the members first and seek each one's days on the
-/// `user_daily` key (org, user, day); with a plain `JOIN` and no statistics it read every day of
-/// every member of the organization (a year of 1,000 people: 260,000 rows) before filtering.
-/// PostgreSQL plans it as the inner join it is.
 pub async fn member_tallies(
     tx: &mut OrgTx,
     team: Option<&TeamId>,
@@ -70,22 +65,25 @@ pub async fn member_tallies(
         .map(|c| format!("CAST(COALESCE(sum(d.{c}), 0) AS BIGINT)"))
         .collect::<Vec<_>>()
         .join(", ");
+    // Members first, then each one's days through the rollup's key (org, user, day): `CROSS
+    // JOIN` keeps that order on SQLite, whose planner would otherwise scan the rollup by day.
+    let team_filter = if team.is_some() { "AND m.team_id = $4" } else { "" };
     let sql = format!(
-        "SELECT d.user_id, {sums} FROM memberships m \
-         CROSS JOIN user_daily d \
-         WHERE d.org_id = m.org_id AND d.user_id = m.user_id \
-         AND m.org_id = $1 AND ($2 IS NULL OR m.team_id = $2) AND d.day BETWEEN $3 AND $4 \
-         GROUP BY d.user_id"
+        "SELECT d.user_id, {sums} FROM memberships m CROSS JOIN user_daily d \
+         WHERE m.org_id = $1 {team_filter} AND d.org_id = m.org_id AND d.user_id = m.user_id \
+         AND d.day BETWEEN $2 AND $3 GROUP BY d.user_id"
     );
     let org = tx.org().clone();
     let rows: Vec<(UserId, Vec<i64>)> = run!(&mut tx.conn, c => {
         use sqlx::Row;
-        sqlx::query(&sql)
+        let mut q = sqlx::query(&sql)
             .bind(&org)
-            .bind(team)
             .bind(window.first_day)
-            .bind(window.last_day)
-            .fetch_all(c)
+            .bind(window.last_day);
+        if let Some(t) = team {
+            q = q.bind(t);
+        }
+        q.fetch_all(c)
             .await
             .and_then(|rows| {
                 rows.iter()

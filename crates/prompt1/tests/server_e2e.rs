@@ -491,6 +491,12 @@ fn local_totals(sessions: &[SessionSummary]) -> BTreeMap<String, i64> {
             *t.entry(name.to_owned()).or_insert(0) += v;
         }
     }
+    // The server's rollups also keep the coach's tally (interactive sessions only), one
+    // `coach_<field>` counter per field.
+    let coach = prompt1_coach::Tally::sum(sessions.iter());
+    for (name, v) in prompt1_coach::Tally::FIELDS.iter().zip(coach.to_array()) {
+        *t.entry(format!("coach_{name}")).or_insert(0) += i64::try_from(v).unwrap();
+    }
     t
 }
 

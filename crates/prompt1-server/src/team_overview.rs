@@ -361,11 +361,12 @@ async fn weeks(tx: &mut OrgTx, team: &TeamId, today: i64, members: u32, min: u32
                 .collect::<Result<Vec<_>, sqlx::Error>>()
         })
     })?;
-    // Active current members by week (weeks numbered from the Monday 1970-01-05 as 1).
+    // Active current members by week (weeks numbered from the Monday 1970-01-05 as 1). Members
+    // first (`CROSS JOIN`: see `tallies::member_tallies`).
     let active: Vec<(i64, i64)> = run!(&mut tx.conn, c => sqlx::query_as(
         "SELECT (d.day + 3) / 7 AS week, count(DISTINCT d.user_id) FROM memberships m \
-         JOIN user_daily d ON d.org_id = m.org_id AND d.user_id = m.user_id \
-         WHERE m.org_id = $1 AND m.team_id = $2 AND d.day BETWEEN $3 AND $4 AND d.sessions > 0 \
+         CROSS JOIN user_daily d \
+         WHERE d.org_id = m.org_id AND d.user_id = m.user_id AND m.org_id = $1 AND m.team_id = $2 AND d.day BETWEEN $3 AND $4 AND d.sessions > 0 \
          GROUP BY (d.day + 3) / 7",
     )
     .bind(&org).bind(team).bind(first).bind(today).fetch_all(c).await.map_err(DbError::from))?;
